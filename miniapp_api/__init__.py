@@ -1,0 +1,132 @@
+"""The mini-program backend of the 832 platform: `create_app()` builds the Flask service."""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+import time
+import uuid
+from typing import Any
+
+from flask import Flask, g, request
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from miniapp_api import config as settings
+
+REQUEST_ID_HEADER = "X-Request-ID"
+_SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+request_log = logging.getLogger("miniapp.request")
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the service: configuration from the environment, then `config` on top."""
+    app = Flask(__name__, instance_path=str(settings.INSTANCE_DIR))
+    app.config.update(settings.from_environment())
+    app.config.update(
+        API_TITLE="832 mini-program API",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/api",
+        OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_SWAGGER_UI_PATH="docs",
+        OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        JSON_SORT_KEYS=False,
+        MAX_CONTENT_LENGTH=20 * 1024 * 1024,
+    )
+    app.config.update(config or {})
+    settings.check(app.config)
+    if app.config.get("TRUSTED_PROXIES"):
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=int(app.config["TRUSTED_PROXIES"]))  # type: ignore[method-assign]
+
+    _configure_logging(app)
+    _bind_extensions(app)
+    _register_request_id(app)
+    _register_blueprints(app)
+
+    from miniapp_api.commands import register_commands
+
+    register_commands(app)
+    return app
+
+
+def _configure_logging(app: Flask) -> None:
+    """Our lines at INFO on stderr, once: through the root handler when one exists already
+    (pytest, Alembic's logging config), else through one we add there."""
+    logging.getLogger("miniapp").setLevel(logging.INFO)
+    root = logging.getLogger()
+    if not root.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+        root.addHandler(handler)
+
+
+def _bind_extensions(app: Flask) -> None:
+    import models  # noqa: F401  (registers every table on the metadata)
+    from miniapp_api.config import PROJECT_ROOT
+    from miniapp_api.errors import ServiceApi, register_error_handlers
+    from miniapp_api.extensions import db, limiter, migrate
+    from wx_client import WxClient
+
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        settings.INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    db.init_app(app)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            _tune_sqlite(db.engine)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    api = ServiceApi(app)
+    api.spec.components.security_scheme(
+        "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "opaque"}
+    )
+    limiter.init_app(app)
+    app.extensions["miniapp_api"] = api
+    app.extensions["wx_client"] = app.config.get("WX_CLIENT") or WxClient.from_config(app.config)
+    register_error_handlers(app)
+
+
+def _tune_sqlite(engine) -> None:
+    from sqlalchemy import event
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):  # pragma: no cover - driver callback
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+
+def _register_request_id(app: Flask) -> None:
+    @app.before_request
+    def _start() -> None:
+        incoming = request.headers.get(REQUEST_ID_HEADER, "")
+        g.request_id = incoming if _SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        g.started = time.perf_counter()
+
+    @app.after_request
+    def _finish(response):
+        request_id = g.get("request_id") or uuid.uuid4().hex
+        response.headers[REQUEST_ID_HEADER] = request_id
+        elapsed_ms = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
+        # The path only: query strings and bodies may carry codes that must not reach the log.
+        request_log.info(
+            "request_id=%s method=%s path=%s status=%s duration_ms=%.1f remote=%s",
+            request_id,
+            request.method,
+            request.path,
+            response.status_code,
+            elapsed_ms,
+            request.remote_addr,
+        )
+        return response
+
+
+def _register_blueprints(app: Flask) -> None:
+    from miniapp_api.blueprints import BLUEPRINTS
+
+    api = app.extensions["miniapp_api"]
+    for blueprint in BLUEPRINTS:
+        api.register_blueprint(blueprint)

@@ -1,0 +1,44 @@
+"""`miniapp`: the Flask CLI for this app, plus `miniapp demo`, which needs no settings."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+from flask.cli import FlaskGroup
+
+from miniapp_api import create_app
+from miniapp_api.config import INSTANCE_DIR
+
+DEMO_API_PORT = 5000
+DEMO_FAKE_PORT = 5001
+DEMO_SETTINGS = {
+    "MINIAPP_ENV": "demo",
+    "WECHAT_APPID": "wx-demo-appid",
+    "WECHAT_SECRET": "demo-app-secret",
+    "WECHAT_API_BASE": f"http://127.0.0.1:{DEMO_FAKE_PORT}/",
+    "WECHAT_MCH_ID": "1900000109",
+    "WECHAT_PAY_API_KEY": "demo-pay-key-0123456789abcdefghi",
+    "WECHAT_PAY_API_BASE": f"http://127.0.0.1:{DEMO_FAKE_PORT}/",
+    "WECHAT_PAY_NOTIFY_URL": f"http://127.0.0.1:{DEMO_API_PORT}/api/v1/pay/wechat/notify",
+}
+
+
+@click.group(cls=FlaskGroup, create_app=create_app)
+def main() -> None:
+    """The 832 mini-program backend."""
+
+
+@main.command("demo", with_appcontext=False)
+@click.option("--keep", is_flag=True, help="keep the existing demo database")
+def demo(keep: bool) -> None:
+    """Fresh SQLite demo data, the fake WeChat on :5001 and the API on :5000."""
+    from miniapp_api.demo import run_demo
+
+    for name, value in DEMO_SETTINGS.items():
+        os.environ[name] = value
+    os.environ.pop("REDIS_URL", None)
+    database = Path(INSTANCE_DIR) / "demo.sqlite3"
+    os.environ["DATABASE_URL"] = f"sqlite:///{database}"
+    run_demo(database, api_port=DEMO_API_PORT, fake_port=DEMO_FAKE_PORT, fresh=not keep)

@@ -1,0 +1,38 @@
+"""Background jobs (API.md "Timers"): each is a plain function run as of a given moment.
+
+`miniapp jobs run-once --now ...` runs every job once; `miniapp jobs run` repeats that every
+minute. Features add their jobs to JOBS.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+log = logging.getLogger("miniapp.jobs")
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    run: Callable[[Session, datetime], int]  # returns how many things it changed
+
+
+JOBS: list[Job] = []
+
+
+def run_due_jobs(session: Session, now: datetime) -> dict[str, int]:
+    """Run every job once as of `now`; a failing job is logged and does not stop the others."""
+    results: dict[str, int] = {}
+    for job in JOBS:
+        try:
+            results[job.name] = job.run(session, now)
+        except Exception:
+            session.rollback()
+            log.exception("job %s failed", job.name)
+            results[job.name] = -1
+    return results
