@@ -14,7 +14,7 @@ from typing import Any
 from flask import current_app, g, request
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from miniapp_api.errors import Unauthenticated
+from miniapp_api.errors import Forbidden, Unauthenticated
 from models import Employee, db
 
 EMPLOYEE = "employee"
@@ -76,3 +76,26 @@ def employee_required(view: Callable) -> Callable:
         return view(*args, **kwargs)
 
     return documented_as_secured(wrapper)
+
+
+def admin_required(*roles: str) -> Callable[[Callable], Callable]:
+    """Only a logged-in admin with one of `roles` (any role when none given); puts them on
+    `g.admin`. A token of a deactivated admin, or issued before a password change, is 401;
+    a wrong role is 403. Place it right under the route."""
+    from models.admin import Admin
+
+    def decorate(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any):
+            subject_id, version = token_subject(ADMIN)
+            admin = db.session.get(Admin, subject_id)
+            if admin is None or not admin.active or admin.token_version != version:
+                raise Unauthenticated(details={"reason": "unknown_admin"})
+            if roles and admin.role not in roles:
+                raise Forbidden(details={"required_roles": list(roles)})
+            g.admin = admin
+            return view(*args, **kwargs)
+
+        return documented_as_secured(wrapper)
+
+    return decorate

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import String, select
+from sqlalchemy.orm import Mapped, mapped_column, object_session
 
 from models.base import UTCDateTime, db, utcnow
 
@@ -24,9 +24,23 @@ class Employee(db.Model):
     last_login_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     @property
+    def current_binding(self):
+        """The binding in force now, or None (rule 2: orders copy its unit)."""
+        from models.unit import UnitBinding
+
+        session = object_session(self)
+        if session is None or self.id is None:
+            return None
+        return session.scalars(
+            select(UnitBinding).where(
+                UnitBinding.employee_id == self.id, UnitBinding.bound_to.is_(None)
+            )
+        ).one_or_none()
+
+    @property
     def bound_unit(self):
-        """The unit this employee is bound to now (the units feature fills this in)."""
-        return None
+        binding = self.current_binding
+        return binding.unit if binding else None
 
     def __repr__(self) -> str:
         return f"<Employee {self.id}>"

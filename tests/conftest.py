@@ -87,12 +87,9 @@ def app(fake_wechat: FakeWeChat, database_url: str) -> Iterator[Flask]:
 
 
 @pytest.fixture(autouse=True)
-def _app_context(request: pytest.FixtureRequest) -> Iterator[None]:
-    if "app" not in request.fixturenames:
-        yield
-        return
-    app: Flask = request.getfixturevalue("app")
-    fake: FakeWeChat = request.getfixturevalue("fake_wechat")
+def _app_context(app: Flask, fake_wechat: FakeWeChat) -> Iterator[None]:
+    """Every test runs inside the app's context, and leaves the tables empty behind it."""
+    fake = fake_wechat
     with app.app_context():
         yield
         db.session.remove()

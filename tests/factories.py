@@ -1,0 +1,79 @@
+"""Factories for arranging tests: explicit, real rows in the real database."""
+
+from __future__ import annotations
+
+import itertools
+
+from werkzeug.security import generate_password_hash
+
+from miniapp_api.auth import ADMIN, EMPLOYEE, issue_token
+from models import Admin, Employee, Supplier, Unit, db
+
+_sequence = itertools.count(1)
+# A fast hash for tests only; the service itself uses the slow default.
+TEST_PASSWORD_METHOD = "pbkdf2:sha256:1000"
+
+
+def make_unit(
+    name: str | None = None,
+    parent: Unit | None = None,
+    *,
+    credit_code: str | None = None,
+    budget_level: str = "county",
+    status: str = "active",
+) -> Unit:
+    unit = Unit(
+        name=name or f"测试单位{next(_sequence)}",
+        credit_code=credit_code,
+        budget_level=budget_level,
+        status=status,
+    )
+    db.session.add(unit)
+    db.session.flush()
+    unit.place_under(parent)
+    db.session.commit()
+    return unit
+
+
+def make_employee(openid: str | None = None) -> Employee:
+    employee = Employee(openid=openid or f"openid-{next(_sequence)}")
+    db.session.add(employee)
+    db.session.commit()
+    return employee
+
+
+def make_supplier(name: str | None = None) -> Supplier:
+    supplier = Supplier(name=name or f"测试供应商{next(_sequence)}")
+    db.session.add(supplier)
+    db.session.commit()
+    return supplier
+
+
+def make_admin(
+    role: str,
+    *,
+    unit: Unit | None = None,
+    supplier: Supplier | None = None,
+    username: str | None = None,
+    password: str = "correct horse battery",
+) -> Admin:
+    admin = Admin(
+        username=username or f"admin{next(_sequence)}",
+        password_hash=generate_password_hash(password, method=TEST_PASSWORD_METHOD),
+        role=role,
+        unit_id=unit.id if unit else None,
+        supplier_id=supplier.id if supplier else None,
+    )
+    db.session.add(admin)
+    db.session.commit()
+    return admin
+
+
+def admin_headers(admin: Admin) -> dict[str, str]:
+    token, _ = issue_token(ADMIN, admin.id, admin.token_version)
+    return {"Authorization": f"Bearer {token}"}
+
+
+def employee_headers(employee: Employee) -> dict[str, str]:
+    token, _ = issue_token(EMPLOYEE, employee.id)
+    return {"Authorization": f"Bearer {token}"}
