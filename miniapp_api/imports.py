@@ -1,0 +1,48 @@
+"""The one way an import is run, from the CLI or from an upload: read, check, write or refuse."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO
+
+import click
+from sqlalchemy.orm import Session
+
+from miniapp_api.errors import DomainError
+from miniapp_api.services.sheets import ImportRejected, ImportReport
+
+# An importer takes the session, the file's name and its bytes, and returns the report of a
+# written import, or raises ImportRejected with the report when any row is bad.
+Importer = Callable[[Session, str, IO[bytes]], ImportReport]
+
+
+def import_file_from_cli(session: Session, path: str, importer: Importer) -> None:
+    """Run `importer` on a file and print its report; exits 1 when anything is wrong."""
+    file = Path(path)
+    if not file.is_file():
+        raise click.ClickException(f"no such file: {path}")
+    try:
+        with file.open("rb") as stream:
+            report = importer(session, file.name, stream)
+    except ImportRejected as rejected:
+        session.rollback()
+        print_report(rejected.report)
+        click.echo("Nothing was imported: fix the rows above and import the file again.", err=True)
+        raise SystemExit(1) from None
+    except DomainError as error:
+        session.rollback()
+        raise click.ClickException(f"{error.message} {error.details or ''}".strip()) from None
+    print_report(report)
+
+
+def print_report(report: ImportReport) -> None:
+    for problem in report.errors:
+        click.echo(f"file: {problem}", err=True)
+    for row in report.rows:
+        if row.errors:
+            click.echo(f"row {row.row}: {'; '.join(row.errors)}", err=True)
+    click.echo(
+        f"{len(report.rows)} rows: {report.created} created, {report.updated} updated, "
+        f"{report.skipped} skipped, {sum(1 for r in report.rows if r.status == 'error')} bad"
+    )

@@ -1,0 +1,22 @@
+"""Spreadsheet uploads and the row report every import answers with."""
+
+import marshmallow as ma
+from flask_smorest.fields import Upload
+
+
+class UploadSchema(ma.Schema):
+    file = Upload(required=True, metadata={"description": ".xlsx or .csv"})
+
+
+class RowResultSchema(ma.Schema):
+    row = ma.fields.Integer(metadata={"description": "row number in the sheet (header is 1)"})
+    status = ma.fields.String(metadata={"enum": ["ok", "error", "skipped"]})
+    errors = ma.fields.List(ma.fields.String())
+
+
+class ImportReportSchema(ma.Schema):
+    rows = ma.fields.List(ma.fields.Nested(RowResultSchema))
+    created = ma.fields.Integer()
+    updated = ma.fields.Integer()
+    skipped = ma.fields.Integer()
+    errors = ma.fields.List(ma.fields.String(), metadata={"description": "problems of the file"})

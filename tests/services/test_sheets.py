@@ -1,0 +1,53 @@
+"""Reading spreadsheets: .xlsx and .csv, English or Chinese headers, row numbers as seen."""
+
+import io
+
+import pytest
+from openpyxl import Workbook
+
+from miniapp_api.services.sheets import SheetUnreadable, read_sheet
+
+COLUMNS = {"name": "name", "预算单位名称": "name", "credit_code": "credit_code"}
+
+
+def _xlsx(rows: list[list]) -> io.BytesIO:
+    workbook = Workbook()
+    for row in rows:
+        workbook.active.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    buffer.seek(0)
+    return buffer
+
+
+def test_an_xlsx_with_chinese_headers_is_read_with_sheet_row_numbers():
+    stream = _xlsx(
+        [["预算单位名称", "备注"], ["郑州市公安局", "x"], [None, None], ["某县一中", ""]]
+    )
+
+    rows = read_sheet("units.xlsx", stream, COLUMNS)
+
+    assert [(r.number, r.values) for r in rows] == [
+        (2, {"name": "郑州市公安局"}),
+        (4, {"name": "某县一中"}),
+    ]
+
+
+def test_a_csv_in_utf8_with_bom_or_gb18030_is_read():
+    for encoding in ("utf-8-sig", "gb18030"):
+        stream = io.BytesIO(
+            "name,credit_code\n郑州市公安局, 91350100M000100Y43 \n".encode(encoding)
+        )
+
+        rows = read_sheet("units.CSV", stream, COLUMNS)
+
+        assert rows[0].values == {"name": "郑州市公安局", "credit_code": "91350100M000100Y43"}
+
+
+def test_other_file_kinds_and_garbage_are_refused():
+    with pytest.raises(SheetUnreadable):
+        read_sheet("units.pdf", io.BytesIO(b"%PDF"), COLUMNS)
+    with pytest.raises(SheetUnreadable):
+        read_sheet("units.xlsx", io.BytesIO(b"not a zip"), COLUMNS)
+    with pytest.raises(SheetUnreadable):
+        read_sheet("units.csv", io.BytesIO(b"foo,bar\n1,2\n"), COLUMNS)
