@@ -9,7 +9,7 @@ import click
 from flask.cli import FlaskGroup
 
 from miniapp_api import create_app
-from miniapp_api.config import INSTANCE_DIR
+from miniapp_api.config import INSTANCE_DIR, ConfigurationError
 
 DEMO_API_PORT = 5000
 DEMO_FAKE_PORT = 5001
@@ -26,11 +26,20 @@ DEMO_SETTINGS = {
 
 
 @click.group(cls=FlaskGroup, create_app=create_app)
-def main() -> None:
+def cli() -> None:
     """The 832 mini-program backend."""
 
 
-@main.command("demo", with_appcontext=False)
+def main() -> None:
+    """The `miniapp` console script: a configuration problem is one clear line, not a traceback."""
+    try:
+        cli()
+    except ConfigurationError as problem:
+        click.echo(f"Error: {problem}", err=True)
+        raise SystemExit(2) from None
+
+
+@cli.command("demo", with_appcontext=False)
 @click.option("--keep", is_flag=True, help="keep the existing demo database")
 def demo(keep: bool) -> None:
     """Fresh SQLite demo data, the fake WeChat on :5001 and the API on :5000."""
@@ -42,3 +51,7 @@ def demo(keep: bool) -> None:
     database = Path(INSTANCE_DIR) / "demo.sqlite3"
     os.environ["DATABASE_URL"] = f"sqlite:///{database}"
     run_demo(database, api_port=DEMO_API_PORT, fake_port=DEMO_FAKE_PORT, fresh=not keep)
+
+
+if __name__ == "__main__":
+    main()
