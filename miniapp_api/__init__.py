@@ -30,7 +30,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         OPENAPI_URL_PREFIX="/api",
         OPENAPI_JSON_PATH="openapi.json",
         OPENAPI_SWAGGER_UI_PATH="docs",
-        OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
+        # served from the installed swagger-ui-bundle: the docs work without the internet
+        OPENAPI_SWAGGER_UI_URL="/api/docs/static/",
         SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
         JSON_SORT_KEYS=False,
         MAX_CONTENT_LENGTH=20 * 1024 * 1024,
@@ -44,6 +45,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _bind_extensions(app)
     _register_request_id(app)
     _register_blueprints(app)
+    _serve_swagger_ui_assets(app)
 
     from miniapp_api.commands import register_commands
 
@@ -122,6 +124,16 @@ def _register_request_id(app: Flask) -> None:
             request.remote_addr,
         )
         return response
+
+
+def _serve_swagger_ui_assets(app: Flask) -> None:
+    from flask import send_from_directory
+    from swagger_ui_bundle import swagger_ui_path
+
+    def swagger_ui_asset(filename: str):
+        return send_from_directory(swagger_ui_path, filename)
+
+    app.add_url_rule("/api/docs/static/<path:filename>", view_func=swagger_ui_asset)
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -91,7 +91,10 @@ def test_the_openapi_document_lists_the_login_and_uses_the_error_envelope(client
     assert "/api/v1/auth/wx-login" in spec["paths"]
     assert "/api/v1/me" in spec["paths"]
     assert "error" in spec["components"]["schemas"]["Error"]["properties"]
-    assert client.get("/api/docs").status_code == 200
+    docs = client.get("/api/docs")
+    assert docs.status_code == 200
+    assert "/api/docs/static/swagger-ui-bundle.js" in docs.get_data(as_text=True)
+    assert client.get("/api/docs/static/swagger-ui-bundle.js").status_code == 200
 
 
 def test_start_up_is_refused_without_a_secret_key_in_production(fake_wechat, database_url):
