@@ -37,6 +37,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         MAX_CONTENT_LENGTH=20 * 1024 * 1024,
     )
     app.config.update(config or {})
+    if app.config.get("REDIS_URL") and "RATELIMIT_STORAGE_URI" not in (config or {}):
+        app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]
     settings.check(app.config)
     if app.config.get("TRUSTED_PROXIES"):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=int(app.config["TRUSTED_PROXIES"]))  # type: ignore[method-assign]

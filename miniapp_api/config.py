@@ -54,6 +54,8 @@ def from_environment() -> dict[str, Any]:
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
         "RATELIMIT_STRATEGY": "fixed-window",
+        # a Redis outage must not take login down: limits fall back to each worker's memory
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
     }
 
 

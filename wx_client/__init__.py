@@ -227,6 +227,12 @@ class WxClient:
             raise WxError("rejected", errcode) from exc
         except ValueError as exc:  # a body that is not JSON
             raise WxUnavailable("garbled answer") from exc
+        except Exception as exc:
+            # the shared token store (Redis) is down: WeChat cannot be asked safely now
+            if type(exc).__module__.startswith("redis"):
+                log.warning("token storage unavailable: %s", type(exc).__name__)
+                raise WxUnavailable("token storage unavailable") from exc
+            raise
 
 
 class _StaleToken(Exception):

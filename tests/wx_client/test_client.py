@@ -105,3 +105,13 @@ def test_the_fake_rejects_an_unknown_fault_name(fake):
     assert requests.post(
         fake.base_url + "__fake__/faults", json={"jscode2session": None}, timeout=5
     ).ok
+
+
+def test_a_token_store_that_is_down_makes_wechat_unavailable_not_a_crash(fake_wechat, fake):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    client = _client(fake_wechat, redis_url=f"redis://127.0.0.1:{port}/0")
+
+    with pytest.raises(WxUnavailable):
+        client.phone_number(fake.phone_code("13700000007"))
