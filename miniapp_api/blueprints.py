@@ -1,9 +1,15 @@
 """Every blueprint the service serves, in one list: the map of the HTTP surface."""
 
+from miniapp_api.admin import auth as admin_auth
+from miniapp_api.admin import units as admin_units
 from miniapp_api.mp import auth as mp_auth
 from miniapp_api.mp import me as mp_me
+from miniapp_api.mp import units as mp_units
 
 BLUEPRINTS = [
     mp_auth.blp,
     mp_me.blp,
+    mp_units.blp,
+    admin_auth.blp,
+    admin_units.blp,
 ]

@@ -8,8 +8,11 @@ from datetime import UTC, datetime
 import click
 from flask import Flask
 
+from miniapp_api.errors import DomainError
 from miniapp_api.extensions import db
+from miniapp_api.imports import import_file_from_cli
 from miniapp_api.jobs import run_due_jobs
+from models.admin import ADMIN_ROLES
 
 
 def _parse_now(value: str | None) -> datetime:
@@ -46,5 +49,56 @@ def jobs_run(interval: int) -> None:
         time.sleep(interval)
 
 
+units = click.Group("units", help="Budget units.")
+
+
+@units.command("import")
+@click.argument("file")
+def units_import(file: str) -> None:
+    """Import the platform's unit sheet (.xlsx or .csv): all rows or none."""
+    from miniapp_api.services.units_import import import_units
+
+    import_file_from_cli(db.session, file, import_units)
+
+
+admins = click.Group("admins", help="Admin accounts.")
+
+
+@admins.command("create")
+@click.option("--username", required=True)
+@click.option("--password", required=True)
+@click.option("--role", required=True, type=click.Choice(ADMIN_ROLES))
+@click.option("--unit", "unit_ref", default=None, help="the unit's credit code or id")
+@click.option("--supplier", "supplier_name", default=None, help="the supplier's name")
+def admins_create(
+    username: str, password: str, role: str, unit_ref: str | None, supplier_name: str | None
+) -> None:
+    """Create an admin account (finance, unit and union admins need --unit; suppliers
+    need --supplier)."""
+    from miniapp_api.services.admins import create_admin
+
+    try:
+        admin = create_admin(
+            db.session,
+            username=username,
+            password=password,
+            role=role,
+            unit_ref=unit_ref,
+            supplier_name=supplier_name,
+        )
+    except DomainError as error:
+        db.session.rollback()
+        problems = "; ".join(
+            f"{field}: {'、'.join(map(str, messages))}"
+            for field, messages in error.details.items()
+            if isinstance(messages, list)
+        )
+        raise click.ClickException(f"{error.message} {problems}".strip()) from None
+    scope = admin.unit.name if admin.unit else admin.supplier.name if admin.supplier else "平台"
+    click.echo(f"created admin {admin.username} (id {admin.id}, {admin.role}, {scope})")
+
+
 def register_commands(app: Flask) -> None:
     app.cli.add_command(jobs)
+    app.cli.add_command(units)
+    app.cli.add_command(admins)

@@ -51,6 +51,11 @@ def from_environment() -> dict[str, Any]:
         "PAYMENT_TIMEOUT_MINUTES": _int("PAYMENT_TIMEOUT_MINUTES", 30),
         "AUTO_COMPLETE_DAYS": _int("AUTO_COMPLETE_DAYS", 10),
         "LOGIN_RATE_LIMIT": env("LOGIN_RATE_LIMIT", "20 per minute"),
+        # wrong admin passwords: per username from one address, and per address
+        "ADMIN_LOGIN_FAILURE_LIMIT": env("ADMIN_LOGIN_FAILURE_LIMIT", "5 per 10 minutes"),
+        "ADMIN_LOGIN_ADDRESS_FAILURE_LIMIT": env(
+            "ADMIN_LOGIN_ADDRESS_FAILURE_LIMIT", "30 per 10 minutes"
+        ),
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
         "RATELIMIT_STRATEGY": "fixed-window",

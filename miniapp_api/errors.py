@@ -129,6 +129,8 @@ class ServiceApi(Api):
 
     def handle_http_exception(self, error: HTTPException):  # type: ignore[override]
         status = error.code or 500
+        if status == 429 and getattr(error, "response", None) is not None:
+            return error.response  # a limit's own answer (too_many_attempts), enveloped
         code, message = _HTTP_CODES.get(status, ("http_error", "请求失败"))
         details: dict[str, Any] = {}
         headers: dict[str, str] = {}

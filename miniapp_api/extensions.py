@@ -3,8 +3,11 @@
 The flask-smorest Api is made per app in create_app(): its OpenAPI spec belongs to one app.
 """
 
-from flask import request
-from flask_limiter import Limiter
+import math
+import time
+
+from flask import Response, request
+from flask_limiter import Limiter, RequestLimit
 from flask_migrate import Migrate
 
 from models.base import db
@@ -14,6 +17,21 @@ def client_address() -> str:
     # Behind a proxy, ProxyFix (configured in create_app) has already put the client in
     # remote_addr; we never trust X-Forwarded-For ourselves.
     return request.remote_addr or "unknown"
+
+
+def too_many_attempts(limit: RequestLimit) -> Response:
+    """The answer past a limit on wrong guesses (passwords, voucher codes): 429
+    `too_many_attempts` in the envelope, with Retry-After in seconds."""
+    from miniapp_api.errors import envelope
+
+    retry_after = max(1, math.ceil(limit.reset_at - time.time()))
+    return envelope(
+        "too_many_attempts",
+        "尝试次数过多，请稍后再试",
+        429,
+        {"retry_after": retry_after},
+        {"Retry-After": str(retry_after)},
+    )
 
 
 migrate = Migrate()

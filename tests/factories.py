@@ -77,3 +77,38 @@ def admin_headers(admin: Admin) -> dict[str, str]:
 def employee_headers(employee: Employee) -> dict[str, str]:
     token, _ = issue_token(EMPLOYEE, employee.id)
     return {"Authorization": f"Bearer {token}"}
+
+
+def credit_code(seed: int) -> str:
+    """A valid unified social credit code, different for every seed."""
+    from models.credit_code import check_character
+
+    body = f"12410100{seed:09d}"
+    return body + check_character(body)
+
+
+def sheet(rows: list[list], filename: str = "units.xlsx"):
+    """A spreadsheet upload: (filename, stream) of an .xlsx or .csv built from `rows`."""
+    import csv
+    import io
+
+    from openpyxl import Workbook
+
+    buffer = io.BytesIO()
+    if filename.endswith(".csv"):
+        text = io.StringIO()
+        csv.writer(text).writerows(rows)
+        buffer.write(text.getvalue().encode("utf-8-sig"))
+    else:
+        workbook = Workbook()
+        for row in rows:
+            workbook.active.append(row)
+        workbook.save(buffer)
+    buffer.seek(0)
+    return filename, buffer
+
+
+def upload(rows: list[list], filename: str = "units.xlsx"):
+    """The same sheet as a multipart file for the test client: (stream, filename)."""
+    name, stream = sheet(rows, filename)
+    return stream, name

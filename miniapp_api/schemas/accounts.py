@@ -2,6 +2,8 @@
 
 import marshmallow as ma
 
+from miniapp_api.schemas.units import UnitRefSchema
+
 
 class WxCodeSchema(ma.Schema):
     code = ma.fields.String(
@@ -11,16 +13,25 @@ class WxCodeSchema(ma.Schema):
     )
 
 
-class UnitRefSchema(ma.Schema):
-    id = ma.fields.Integer()
-    name = ma.fields.String()
-    credit_code = ma.fields.String(allow_none=True)
+class BoundUnitSchema(UnitRefSchema):
+    status = ma.fields.String(metadata={"enum": ["active", "merged", "revoked"]})
+    successor = ma.fields.Method(
+        "_successor",
+        allow_none=True,
+        metadata={"description": "for a merged unit: the unit to bind to instead (rule 8)"},
+    )
+
+    def _successor(self, unit) -> dict | None:
+        from miniapp_api.services.units import active_successor
+
+        successor = active_successor(unit) if unit.status == "merged" else None
+        return UnitRefSchema().dump(successor) if successor else None
 
 
 class EmployeeSchema(ma.Schema):
     id = ma.fields.Integer()
     phone = ma.fields.String(allow_none=True)
-    unit = ma.fields.Nested(UnitRefSchema, allow_none=True, attribute="bound_unit")
+    unit = ma.fields.Nested(BoundUnitSchema, allow_none=True, attribute="bound_unit")
     created_at = ma.fields.AwareDateTime()
 
 

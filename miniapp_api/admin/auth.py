@@ -1,0 +1,45 @@
+"""Admin login with username and password."""
+
+from flask import current_app, request
+from flask_smorest import Blueprint
+
+from miniapp_api.auth import ADMIN, issue_token
+from miniapp_api.extensions import client_address, db, limiter, too_many_attempts
+from miniapp_api.schemas.admins import AdminLoginResultSchema, AdminLoginSchema
+from miniapp_api.services.admins import authenticate_admin
+
+blp = Blueprint("admin_auth", __name__, url_prefix="/api/v1/admin/auth", description="Admin login")
+
+
+def _username_and_address() -> str:
+    body = request.get_json(silent=True)
+    username = body.get("username") if isinstance(body, dict) else None
+    return f"{client_address()}|{str(username)[:64].strip().lower()}"
+
+
+def _failed(response) -> bool:
+    return response.status_code == 401
+
+
+@blp.route("/login", methods=["POST"])
+# Only wrong passwords count: per username from one address, and per address over all names.
+@limiter.limit(
+    lambda: current_app.config["ADMIN_LOGIN_FAILURE_LIMIT"],
+    key_func=_username_and_address,
+    deduct_when=_failed,
+    on_breach=too_many_attempts,
+)
+@limiter.limit(
+    lambda: current_app.config["ADMIN_LOGIN_ADDRESS_FAILURE_LIMIT"],
+    deduct_when=_failed,
+    on_breach=too_many_attempts,
+)
+@blp.arguments(AdminLoginSchema)
+@blp.response(200, AdminLoginResultSchema)
+@blp.alt_response(401, description="invalid_credentials")
+@blp.alt_response(429, description="too_many_attempts, with Retry-After")
+def admin_login(body: dict):
+    """Log in with username and password; the token works on admin routes only."""
+    admin = authenticate_admin(db.session, body["username"], body["password"])
+    token, expires_in = issue_token(ADMIN, admin.id, admin.token_version)
+    return {"token": token, "expires_in": expires_in, "admin": admin}

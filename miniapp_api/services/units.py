@@ -1,0 +1,253 @@
+"""Budget units: finding one to bind to, binding, and the unit changes of rule 8."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import case, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from miniapp_api.errors import Conflict, DomainError, InvalidRequest, NotFound
+from models.base import utcnow
+from models.credit_code import credit_code_problems, normalise
+from models.employee import Employee
+from models.unit import ACTIVE, MERGED, REVOKED, Unit, UnitBinding, subtree_condition
+
+SEARCH_LIMIT = 20
+
+
+def unit_not_found() -> NotFound:
+    return NotFound("unit_not_found", "单位不存在")
+
+
+def checked_credit_code(raw: str, field: str = "credit_code") -> str:
+    """The normalised code, or 422 naming `field` and what is wrong with it."""
+    code = normalise(raw)
+    problems = credit_code_problems(code)
+    if problems:
+        raise InvalidRequest(details={field: problems})
+    return code
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def search_units(session: Session, *, q: str | None = None, credit_code: str | None = None):
+    """Active units for the binding picker (rule 8: revoked and merged ones are not offered).
+
+    By exact credit code, or by a fragment of the full name: the exact name first, then names
+    that start with the fragment, then the rest, shorter names first; at most 20.
+    """
+    query = select(Unit).where(Unit.status == ACTIVE)
+    if credit_code is not None:
+        code = checked_credit_code(credit_code)
+        return list(session.scalars(query.where(Unit.credit_code == code)))
+    fragment = (q or "").strip()
+    if not fragment:
+        raise InvalidRequest(details={"q": ["请输入单位名称关键字或统一社会信用代码"]})
+    escaped = _escape_like(fragment)
+    rank = case(
+        (Unit.name == fragment, 0), (Unit.name.like(f"{escaped}%", escape="\\"), 1), else_=2
+    )
+    query = (
+        query.where(Unit.name.like(f"%{escaped}%", escape="\\"))
+        .order_by(rank, func.length(Unit.name), Unit.name, Unit.id)
+        .limit(SEARCH_LIMIT)
+    )
+    return list(session.scalars(query))
+
+
+def find_unit_for_binding(
+    session: Session,
+    *,
+    unit_id: int | None = None,
+    credit_code: str | None = None,
+    name: str | None = None,
+) -> Unit:
+    """The unit an employee asked for, by id, credit code or exact full name."""
+    if unit_id is not None:
+        unit = session.get(Unit, unit_id)
+    elif credit_code is not None:
+        code = checked_credit_code(credit_code)
+        unit = session.scalars(select(Unit).where(Unit.credit_code == code)).one_or_none()
+    else:
+        unit = _unit_by_full_name(session, (name or "").strip())
+    if unit is None:
+        raise unit_not_found()
+    return unit
+
+
+def _unit_by_full_name(session: Session, name: str) -> Unit | None:
+    units = list(session.scalars(select(Unit).where(Unit.name == name).order_by(Unit.id)))
+    active = [unit for unit in units if unit.is_active]
+    if len(active) > 1:
+        raise Conflict(
+            "unit_ambiguous",
+            "有多个同名单位，请使用统一社会信用代码绑定",
+            details={"candidates": [_ref(unit) for unit in active]},
+        )
+    if active:
+        return active[0]
+    return units[-1] if units else None
+
+
+def active_successor(unit: Unit) -> Unit | None:
+    """Where a merged unit lives on: its successor, followed through later merges."""
+    seen = {unit.id}
+    current = unit.successor
+    while current is not None and current.status == MERGED and current.successor is not None:
+        if current.id in seen:  # a loop would be a data error; stop rather than spin
+            return None
+        seen.add(current.id)
+        current = current.successor
+    return current if current is not None and current.is_active else None
+
+
+def ensure_can_bind(unit: Unit) -> None:
+    """Rule 8: a revoked or merged unit cannot be chosen; a merged one names its successor."""
+    if unit.is_active:
+        return
+    details: dict = {"unit": _ref(unit), "status": unit.status}
+    if unit.status == MERGED:
+        successor = active_successor(unit)
+        details["successor"] = _ref(successor) if successor else None
+        message = "该单位已合并，请绑定合并后的单位"
+    else:
+        message = "该单位已撤销，不能绑定"
+    raise Conflict("unit_inactive", message, details=details)
+
+
+def bind_employee(session: Session, employee: Employee, unit: Unit) -> UnitBinding:
+    """Bind `employee` to `unit` from now on (rule 2: orders copy the unit bound when placed).
+
+    The binding in force is closed, not changed, so the history says who was bound where and
+    when. Binding to the unit already bound changes nothing.
+    """
+    ensure_can_bind(unit)
+    current = employee.current_binding
+    if current is not None and current.unit_id == unit.id:
+        return current
+    now = utcnow()
+    if current is not None:
+        current.bound_to = now
+        session.flush()
+    binding = UnitBinding(employee_id=employee.id, unit_id=unit.id, bound_from=now)
+    session.add(binding)
+    try:
+        session.commit()
+    except IntegrityError:
+        # Another request of the same employee bound at the same moment: theirs stands.
+        session.rollback()
+        raise Conflict("binding_changed", "单位绑定刚刚被修改，请刷新后重试") from None
+    return binding
+
+
+def unbind_employee(session: Session, employee: Employee) -> None:
+    """End the binding in force, if any; later orders count to no unit (rule 2)."""
+    current = employee.current_binding
+    if current is not None:
+        current.bound_to = utcnow()
+        session.commit()
+
+
+def binding_history(session: Session, employee: Employee) -> list[UnitBinding]:
+    return list(
+        session.scalars(
+            select(UnitBinding)
+            .where(UnitBinding.employee_id == employee.id)
+            .order_by(UnitBinding.bound_from, UnitBinding.id)
+        )
+    )
+
+
+def unit_bound_at(session: Session, employee_id: int, moment: datetime) -> Unit | None:
+    """The unit the employee was bound to at `moment` (rule 2), or None."""
+    binding = session.scalars(
+        select(UnitBinding)
+        .where(
+            UnitBinding.employee_id == employee_id,
+            UnitBinding.bound_from <= moment,
+            (UnitBinding.bound_to.is_(None)) | (UnitBinding.bound_to > moment),
+        )
+        .order_by(UnitBinding.bound_from.desc())
+        .limit(1)
+    ).one_or_none()
+    return binding.unit if binding else None
+
+
+def children_of(session: Session, unit: Unit, *, after_id: int | None, limit: int) -> list[Unit]:
+    """Direct children in id order, from after `after_id`; limit+1 rows to tell a next page."""
+    query = select(Unit).where(Unit.parent_id == unit.id).order_by(Unit.id).limit(limit + 1)
+    if after_id is not None:
+        query = query.where(Unit.id > after_id)
+    return list(session.scalars(query))
+
+
+def count_children(session: Session, unit: Unit) -> int:
+    return session.scalar(select(func.count()).where(Unit.parent_id == unit.id)) or 0
+
+
+def merge_unit(session: Session, unit: Unit, into: Unit) -> Unit:
+    """Rule 8: `unit` is merged into `into`; its past figures stay with it, and employees bound
+    to it are offered `into`. Its subordinates must be moved or merged first."""
+    _ensure_changeable(session, unit)
+    if into.id == unit.id:
+        raise InvalidRequest(details={"into_unit_id": ["不能合并到单位自身"]})
+    if not into.is_active:
+        raise Conflict("unit_inactive", "合并目标单位已撤销或合并", details={"unit": _ref(into)})
+    unit.status = MERGED
+    unit.successor_id = into.id
+    session.commit()
+    return unit
+
+
+def revoke_unit(session: Session, unit: Unit) -> Unit:
+    """Rule 8: the unit is revoked; it can no longer be chosen, its past figures stay."""
+    _ensure_changeable(session, unit)
+    unit.status = REVOKED
+    session.commit()
+    return unit
+
+
+def _ensure_changeable(session: Session, unit: Unit) -> None:
+    if not unit.is_active:
+        raise Conflict(
+            "unit_inactive",
+            "该单位已撤销或合并",
+            details={"unit": _ref(unit), "status": unit.status},
+        )
+    active_children = session.scalar(
+        select(func.count()).where(Unit.parent_id == unit.id, Unit.status == ACTIVE)
+    )
+    if active_children:
+        raise Conflict(
+            "unit_has_children",
+            "该单位还有未撤销的下级单位，请先调整或撤销下级单位",
+            details={"active_children": active_children},
+        )
+
+
+def move_subtree(session: Session, unit: Unit, new_parent: Unit | None) -> None:
+    """Put `unit` under `new_parent`, rewriting the paths of everything below it."""
+    if new_parent is not None and new_parent.path.startswith(unit.path):
+        raise DomainError("unit_cycle", "上级单位不能是本单位或其下级单位", status=422)
+    old_path, old_depth = unit.path, unit.depth
+    unit.place_under(new_parent)
+    session.flush()
+    shift = unit.depth - old_depth
+    session.execute(
+        update(Unit)
+        .where(subtree_condition(old_path), Unit.id != unit.id)
+        .values(
+            path=unit.path + func.substr(Unit.path, len(old_path) + 1),
+            depth=Unit.depth + shift,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    session.expire_all()
+
+
+def _ref(unit: Unit) -> dict:
+    return {"id": unit.id, "name": unit.name, "credit_code": unit.credit_code}

@@ -1,0 +1,340 @@
+"""Importing the platform's unit sheet (API.md "Unit import columns").
+
+Every row is checked and gets every problem it has; nothing is written unless all rows are
+fine. A superior may be stored already or defined earlier in the file. A row whose credit code
+(or, for a unit without one, full name) is already stored updates that unit.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import IO
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from miniapp_api.services.sheets import (
+    ImportRejected,
+    ImportReport,
+    RowResult,
+    SheetRow,
+    SheetUnreadable,
+    missing_columns,
+    read_sheet,
+)
+from miniapp_api.services.units import move_subtree
+from models.credit_code import credit_code_problems, normalise
+from models.unit import ACTIVE, BUDGET_LEVELS, Unit
+
+COLUMNS = {
+    "name": "name",
+    "预算单位名称": "name",
+    "parent_name": "parent_name",
+    "上级预算单位名称": "parent_name",
+    "parent_credit_code": "parent_credit_code",
+    "上级预算单位统一信用代码": "parent_credit_code",
+    "上级预算单位统一社会信用代码": "parent_credit_code",
+    "credit_code": "credit_code",
+    "预算单位统一信用代码": "credit_code",
+    "预算单位统一社会信用代码": "credit_code",
+    "统一社会信用代码": "credit_code",
+    "budget_level": "budget_level",
+    "预算级次": "budget_level",
+    "contact_name": "contact_name",
+    "联系人": "contact_name",
+    "contact_mobile": "contact_mobile",
+    "联系人手机号": "contact_mobile",
+    "联系人手机": "contact_mobile",
+}
+LEVEL_NAMES = {
+    **{level: level for level in BUDGET_LEVELS},
+    "中央": "central",
+    "中央级": "central",
+    "省级": "provincial",
+    "省": "provincial",
+    "市级": "municipal",
+    "市": "municipal",
+    "县级": "county",
+    "县": "county",
+    "乡镇级": "township",
+    "乡镇": "township",
+    "乡级": "township",
+}
+MOBILE = re.compile(r"^1[3-9]\d{9}$")
+NAME_MAX, CONTACT_MAX = 200, 50
+_LOOKUP_CHUNK = 500
+
+
+@dataclass
+class PlannedUnit:
+    """One good row: what to write, and the stored unit it updates (None: a new unit)."""
+
+    row: SheetRow
+    name: str
+    credit_code: str | None
+    budget_level: str
+    contact_name: str | None
+    contact_mobile: str | None
+    parent_key: tuple[str, str] | None  # ("code", X) or ("name", X)
+    existing: Unit | None = None
+    unit: Unit | None = field(default=None, repr=False)
+
+
+def import_units(
+    session: Session, filename: str, stream: IO[bytes], *, scope: Unit | None = None
+) -> ImportReport:
+    """Check every row, then write all of them or none. `scope` limits a finance admin's import
+    to units strictly below their own unit (rule 7)."""
+    rows = read_sheet(filename, stream, COLUMNS)
+    report = ImportReport()
+    missing = missing_columns(rows, ["name", "budget_level"])
+    if missing:
+        raise SheetUnreadable(details={"file": [f"缺少必需的列：{'、'.join(missing)}"]})
+    stored = _StoredUnits(session, rows)
+    plans: list[PlannedUnit] = []
+    by_code: dict[str, PlannedUnit] = {}
+    by_name: dict[str, list[PlannedUnit]] = {}
+    for row in rows:
+        result = RowResult(row.number)
+        report.rows.append(result)
+        plan = _check_row(row, result, stored, by_code, by_name, scope)
+        if plan is not None and result.status != "error":
+            plans.append(plan)
+            if plan.credit_code:
+                by_code[plan.credit_code] = plan
+            by_name.setdefault(plan.name, []).append(plan)
+    if not report.ok:
+        raise ImportRejected(report)
+    _write(session, plans, stored, report)
+    session.commit()
+    return report
+
+
+class _StoredUnits:
+    """The stored units a file names (by code or name), fetched in a few queries."""
+
+    def __init__(self, session: Session, rows: list[SheetRow]) -> None:
+        codes = {normalise(r.values.get(k, "")) for r in rows for k in ("credit_code",)}
+        codes |= {normalise(r.values.get("parent_credit_code", "")) for r in rows}
+        names = {r.values.get("name", "").strip() for r in rows}
+        names |= {r.values.get("parent_name", "").strip() for r in rows}
+        self.by_code: dict[str, Unit] = {}
+        self.by_name: dict[str, list[Unit]] = {}
+        for unit in _fetch(session, Unit.credit_code, codes - {""}):
+            self.by_code[unit.credit_code] = unit  # type: ignore[index]
+        for unit in _fetch(session, Unit.name, names - {""}):
+            self.by_name.setdefault(unit.name, []).append(unit)
+
+
+def _fetch(session: Session, column, values: Iterable[str]) -> list[Unit]:
+    values = sorted(values)
+    found: dict[int, Unit] = {}
+    for start in range(0, len(values), _LOOKUP_CHUNK):
+        chunk = values[start : start + _LOOKUP_CHUNK]
+        for unit in session.scalars(select(Unit).where(column.in_(chunk))):
+            found[unit.id] = unit
+    return list(found.values())
+
+
+def _check_row(
+    row: SheetRow,
+    result: RowResult,
+    stored: _StoredUnits,
+    by_code: dict[str, PlannedUnit],
+    by_name: dict[str, list[PlannedUnit]],
+    scope: Unit | None,
+) -> PlannedUnit | None:
+    values = row.values
+    name = values.get("name", "").strip()
+    if not name:
+        result.fail("预算单位名称不能为空")
+    elif len(name) > NAME_MAX:
+        result.fail(f"预算单位名称不能超过{NAME_MAX}个字符")
+
+    code = normalise(values.get("credit_code", "")) or None
+    if code:
+        for problem in credit_code_problems(code):
+            result.fail(problem)
+        if code in by_code:
+            result.fail(f"统一社会信用代码{code}与第{by_code[code].row.number}行重复")
+    elif name and name in by_name:
+        result.fail(f"单位名称与第{by_name[name][0].row.number}行重复")
+
+    level_text = values.get("budget_level", "").strip()
+    level = LEVEL_NAMES.get(level_text.lower()) or LEVEL_NAMES.get(level_text)
+    if not level_text:
+        result.fail("预算级次不能为空")
+    elif level is None:
+        result.fail(f"预算级次“{level_text}”无效，应为中央、省级、市级、县级或乡镇级")
+
+    contact_name = values.get("contact_name", "").strip() or None
+    if contact_name and len(contact_name) > CONTACT_MAX:
+        result.fail(f"联系人不能超过{CONTACT_MAX}个字符")
+    mobile = values.get("contact_mobile", "").replace(" ", "").replace("-", "") or None
+    if mobile and not MOBILE.match(mobile):
+        result.fail(f"联系人手机号“{values.get('contact_mobile')}”格式不正确，应为11位手机号")
+
+    existing = _existing_unit(name, code, stored, result) if name else None
+    parent_key = _parent_key(values, result)
+    if parent_key is not None:
+        _check_parent(parent_key, stored, by_code, by_name, result, existing)
+    if scope is not None:
+        _check_scope(existing, parent_key, stored, by_code, by_name, scope, result)
+    if result.status == "error":
+        return None
+    return PlannedUnit(
+        row, name, code, level or "", contact_name, mobile, parent_key, existing=existing
+    )
+
+
+def _existing_unit(
+    name: str, code: str | None, stored: _StoredUnits, result: RowResult
+) -> Unit | None:
+    """The stored unit this row updates: same credit code, or same name where it has none."""
+    if code and code in stored.by_code:
+        return stored.by_code[code]
+    same_name = stored.by_name.get(name, [])
+    if code:
+        without_code = [unit for unit in same_name if unit.credit_code is None]
+        if len(without_code) == 1:
+            return without_code[0]
+        active_with_code = [unit for unit in same_name if unit.is_active and unit.credit_code]
+        if active_with_code and not without_code:
+            other = active_with_code[0].credit_code
+            result.fail(f"已有同名单位，其统一社会信用代码为{other}，与本行不一致")
+        return None
+    if len(same_name) > 1:
+        result.fail("已有多个同名单位，请填写统一社会信用代码以区分")
+        return None
+    return same_name[0] if same_name else None
+
+
+def _parent_key(values: dict[str, str], result: RowResult) -> tuple[str, str] | None:
+    parent_code = normalise(values.get("parent_credit_code", ""))
+    if parent_code:
+        problems = credit_code_problems(parent_code)
+        if problems:
+            result.fail("上级单位" + problems[0])
+            return None
+        return ("code", parent_code)
+    parent_name = values.get("parent_name", "").strip()
+    return ("name", parent_name) if parent_name else None
+
+
+def _check_parent(
+    key: tuple[str, str],
+    stored: _StoredUnits,
+    by_code: dict[str, PlannedUnit],
+    by_name: dict[str, list[PlannedUnit]],
+    result: RowResult,
+    existing: Unit | None,
+) -> None:
+    kind, value = key
+    in_file = by_code.get(value) if kind == "code" else None
+    if kind == "name" and value in by_name:
+        if len(by_name[value]) > 1:
+            result.fail(f"上级单位“{value}”在本文件中有多个同名单位，请改填上级单位统一信用代码")
+            return
+        in_file = by_name[value][0]
+    if in_file is not None:
+        if in_file.existing is not None and not in_file.existing.is_active:
+            result.fail(f"上级单位“{value}”已撤销或合并")
+        return
+    if kind == "code":
+        parent = stored.by_code.get(value)
+    else:
+        candidates = stored.by_name.get(value, [])
+        active = [unit for unit in candidates if unit.is_active]
+        if len(active) > 1:
+            result.fail(f"上级单位“{value}”有多个同名单位，请改填上级单位统一信用代码")
+            return
+        parent = active[0] if active else (candidates[0] if candidates else None)
+    if parent is None:
+        result.fail(f"上级单位“{value}”不存在（须已导入，或在本文件中位于本行之前）")
+    elif parent.status != ACTIVE:
+        result.fail(f"上级单位“{value}”已撤销或合并")
+    elif existing is not None and parent.path.startswith(existing.path):
+        result.fail("上级单位不能是本单位或其下级单位")
+
+
+def _check_scope(
+    existing: Unit | None,
+    parent_key: tuple[str, str] | None,
+    stored: _StoredUnits,
+    by_code: dict[str, PlannedUnit],
+    by_name: dict[str, list[PlannedUnit]],
+    scope: Unit,
+    result: RowResult,
+) -> None:
+    """A finance admin imports only below their own unit (rule 7)."""
+
+    def below_scope(unit: Unit) -> bool:
+        return unit.path.startswith(scope.path)
+
+    if existing is not None and (existing.id == scope.id or not below_scope(existing)):
+        result.fail("无权修改该单位：只能导入本单位的下级单位")
+        return
+    if parent_key is None:
+        result.fail("须填写上级单位：只能导入本单位的下级单位")
+        return
+    kind, value = parent_key
+    if (kind == "code" and value in by_code) or (kind == "name" and value in by_name):
+        return  # a unit of this file, itself checked against the scope
+    parents = (
+        [stored.by_code[value]] if kind == "code" and value in stored.by_code else []
+    ) or stored.by_name.get(value, [])
+    if parents and not any(below_scope(unit) for unit in parents):
+        result.fail("上级单位不在本单位及下级范围内")
+
+
+def _write(
+    session: Session, plans: list[PlannedUnit], stored: _StoredUnits, report: ImportReport
+) -> None:
+    for plan in plans:
+        unit = plan.existing or Unit(name=plan.name, budget_level=plan.budget_level)
+        unit.name = plan.name
+        unit.budget_level = plan.budget_level
+        if plan.credit_code:
+            unit.credit_code = plan.credit_code
+        if plan.contact_name is not None:
+            unit.contact_name = plan.contact_name
+        if plan.contact_mobile is not None:
+            unit.contact_mobile = plan.contact_mobile
+        plan.unit = unit
+        if plan.existing is None:
+            session.add(unit)
+            report.created += 1
+        else:
+            report.updated += 1
+    session.flush()  # every new unit gets its id in one round of inserts
+
+    placed: dict[str, Unit] = {}
+    for plan in plans:
+        unit = plan.unit
+        assert unit is not None
+        parent = _resolve_parent(plan.parent_key, stored, placed)
+        if plan.existing is None:
+            unit.place_under(parent)
+        elif (parent.id if parent else None) != unit.parent_id:
+            move_subtree(session, unit, parent)
+        if plan.credit_code:
+            placed["code:" + plan.credit_code] = unit
+        placed.setdefault("name:" + plan.name, unit)
+    session.flush()
+
+
+def _resolve_parent(
+    key: tuple[str, str] | None, stored: _StoredUnits, placed: dict[str, Unit]
+) -> Unit | None:
+    if key is None:
+        return None
+    kind, value = key
+    if f"{kind}:{value}" in placed:
+        return placed[f"{kind}:{value}"]
+    if kind == "code":
+        return stored.by_code[value]
+    candidates = stored.by_name[value]
+    active = [unit for unit in candidates if unit.is_active]
+    return active[0] if active else candidates[0]
