@@ -37,6 +37,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         MAX_CONTENT_LENGTH=20 * 1024 * 1024,
     )
     app.config.update(config or {})
+    # Chinese as UTF-8 text, fields in the order the schemas give them
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.json.sort_keys = False  # type: ignore[attr-defined]
     if app.config.get("REDIS_URL") and "RATELIMIT_STORAGE_URI" not in (config or {}):
         app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]
     settings.check(app.config)

@@ -9,9 +9,12 @@ from pathlib import Path
 import click
 from sqlalchemy.orm import Session
 
-# Each feature adds a loader: it writes its demo rows and returns lines for the walkthrough.
+from miniapp_api.demo_units import load_demo_units
+
+# Each feature adds a loader: it writes its demo rows and returns lines for the walkthrough
+# (shell commands that use $API and $FAKE, which the walkthrough sets first). In order.
 DemoLoader = Callable[[Session], list[str]]
-DEMO_LOADERS: list[DemoLoader] = []
+DEMO_LOADERS: list[DemoLoader] = [load_demo_units]
 
 
 def load_demo_data(session: Session) -> list[str]:
@@ -27,21 +30,23 @@ def walkthrough(api: str, fake: str) -> str:
 Demo is running: the API on {api} (docs: {api}/api/docs), the fake WeChat on {fake}.
 Nothing here reaches the internet. In another terminal (bash):
 
+  API={api}; FAKE={fake}
+
   # 1. the mini-program calls wx.login(); the fake WeChat hands out the code
-  CODE=$(curl -s -X POST {fake}/__fake__/login-code -H 'Content-Type: application/json' \\
+  CODE=$(curl -s -X POST $FAKE/__fake__/login-code -H 'Content-Type: application/json' \\
       -d '{{"openid": "demo-employee-1"}}' | python3 -c 'import sys, json; print(json.load(sys.stdin)["code"])')
 
   # 2. log in with that code
-  TOKEN=$(curl -s -X POST {api}/api/v1/auth/wx-login -H 'Content-Type: application/json' \\
+  TOKEN=$(curl -s -X POST $API/api/v1/auth/wx-login -H 'Content-Type: application/json' \\
       -d "{{\\"code\\": \\"$CODE\\"}}" | python3 -c 'import sys, json; print(json.load(sys.stdin)["token"])')
 
   # 3. who am I?
-  curl -s {api}/api/v1/me -H "Authorization: Bearer $TOKEN"
+  curl -s $API/api/v1/me -H "Authorization: Bearer $TOKEN"
 
   # 4. the verified phone number, through the phone-number button's code
-  PHONE_CODE=$(curl -s -X POST {fake}/__fake__/phone-code -H 'Content-Type: application/json' \\
+  PHONE_CODE=$(curl -s -X POST $FAKE/__fake__/phone-code -H 'Content-Type: application/json' \\
       -d '{{"phone": "13800138000"}}' | python3 -c 'import sys, json; print(json.load(sys.stdin)["code"])')
-  curl -s -X POST {api}/api/v1/me/phone -H "Authorization: Bearer $TOKEN" \\
+  curl -s -X POST $API/api/v1/me/phone -H "Authorization: Bearer $TOKEN" \\
       -H 'Content-Type: application/json' -d "{{\\"code\\": \\"$PHONE_CODE\\"}}"
 """
 

@@ -1,0 +1,32 @@
+"""The demo data: what `miniapp demo` loads must itself follow the rules it demonstrates."""
+
+from sqlalchemy import select
+
+from miniapp_api.demo import load_demo_data
+from miniapp_api.demo_units import DEMO_ADMINS
+from models import Unit, db
+from models.credit_code import is_valid_credit_code
+
+
+def test_demo_units_have_valid_codes_and_a_consistent_tree(client):
+    load_demo_data(db.session)
+
+    units = db.session.scalars(select(Unit)).all()
+    assert len(units) >= 15
+    assert all(is_valid_credit_code(unit.credit_code) for unit in units)
+    by_id = {unit.id: unit for unit in units}
+    for unit in units:
+        expected = (by_id[unit.parent_id].path if unit.parent_id else "") + f"{unit.id}/"
+        assert unit.path == expected
+    assert any(unit.name == "郑州市公安局" for unit in units)
+
+
+def test_every_printed_demo_login_works(client):
+    load_demo_data(db.session)
+
+    for username, password, role, _ in DEMO_ADMINS:
+        response = client.post(
+            "/api/v1/admin/auth/login", json={"username": username, "password": password}
+        )
+        assert response.status_code == 200, username
+        assert response.get_json()["admin"]["role"] == role
