@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
+import pytest
+
 from miniapp_api import create_app
 from miniapp_api.extensions import limiter
 from tests.conftest import app_config
@@ -52,15 +56,24 @@ def test_a_deactivated_admin_cannot_log_in_and_its_tokens_stop_working(client):
     assert client.get("/api/v1/admin/units/1", headers=headers).status_code == 401
 
 
-def test_repeated_wrong_passwords_are_429_with_retry_after(fake_wechat, database_url):
-    app = create_app(
-        app_config(fake_wechat, database_url, ADMIN_LOGIN_FAILURE_LIMIT="3 per minute")
-    )
-    client = app.test_client()
-    limiter.reset()
-    with app.app_context():
-        make_admin("platform_admin", username="root", password="s3cret-pass")
+@pytest.fixture
+def limited(fake_wechat, database_url):
+    """A client of an app whose wrong-password limit is `limit`, with the admin `root`."""
 
+    @contextmanager
+    def _limited(limit: str):
+        app = create_app(app_config(fake_wechat, database_url, ADMIN_LOGIN_FAILURE_LIMIT=limit))
+        limiter.reset()
+        with app.app_context():
+            make_admin("platform_admin", username="root", password="s3cret-pass")
+            yield app.test_client()
+        limiter.reset()
+
+    return _limited
+
+
+def test_repeated_wrong_passwords_are_429_with_retry_after(limited):
+    with limited("3 per minute") as client:
         wrong = [_login(client, "root", "bad").status_code for _ in range(3)]
         blocked = _login(client, "root", "s3cret-pass")
         other_user = _login(client, "someone-else", "bad")
@@ -70,22 +83,13 @@ def test_repeated_wrong_passwords_are_429_with_retry_after(fake_wechat, database
     assert blocked.get_json()["error"]["code"] == "too_many_attempts"
     assert int(blocked.headers["Retry-After"]) > 0
     assert other_user.status_code == 401, "the limit is per username"
-    limiter.reset()
 
 
-def test_successful_logins_do_not_use_up_the_limit(fake_wechat, database_url):
-    app = create_app(
-        app_config(fake_wechat, database_url, ADMIN_LOGIN_FAILURE_LIMIT="2 per minute")
-    )
-    client = app.test_client()
-    limiter.reset()
-    with app.app_context():
-        make_admin("platform_admin", username="root", password="s3cret-pass")
-
+def test_successful_logins_do_not_use_up_the_limit(limited):
+    with limited("2 per minute") as client:
         statuses = [_login(client, "root", "s3cret-pass").status_code for _ in range(5)]
 
     assert statuses == [200] * 5
-    limiter.reset()
 
 
 def test_employee_and_admin_tokens_are_refused_on_each_others_routes(client, login):
