@@ -99,6 +99,16 @@ def subtree_figures(session) -> list[str]:
     return lines
 
 
+def search_figures(session) -> list[str]:
+    from miniapp_api.services.units import search_units
+
+    lines = []
+    for fragment in ("基准单位1234", "不存在的单位"):
+        ms, found = timed(lambda f=fragment: search_units(session, q=f))
+        lines.append(f"  binding picker q={fragment!r}: {len(found)} found in {ms:.1f} ms")
+    return lines
+
+
 def import_figures(session) -> list[str]:
     from openpyxl import Workbook
 
@@ -163,7 +173,7 @@ def main() -> None:
         print(f"{db.engine.dialect.name}: {count} units in 6 levels ({built:.1f} s to build)")
         for line in subtree_figures(db.session):
             print(line)
-        for line in import_figures(db.session):
+        for line in search_figures(db.session) + import_figures(db.session):
             print(line)
 
 
