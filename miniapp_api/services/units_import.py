@@ -116,10 +116,14 @@ class _StoredUnits:
     """The stored units a file names (by code or name), fetched in a few queries."""
 
     def __init__(self, session: Session, rows: list[SheetRow]) -> None:
-        codes = {normalise(r.values.get(k, "")) for r in rows for k in ("credit_code",)}
-        codes |= {normalise(r.values.get("parent_credit_code", "")) for r in rows}
-        names = {r.values.get("name", "").strip() for r in rows}
-        names |= {r.values.get("parent_name", "").strip() for r in rows}
+        codes = {
+            normalise(r.values.get(column, ""))
+            for r in rows
+            for column in ("credit_code", "parent_credit_code")
+        }
+        names = {
+            r.values.get(column, "").strip() for r in rows for column in ("name", "parent_name")
+        }
         self.by_code: dict[str, Unit] = {}
         self.by_name: dict[str, list[Unit]] = {}
         for unit in _fetch(session, Unit.credit_code, codes - {""}):
