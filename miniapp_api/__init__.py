@@ -47,6 +47,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=int(app.config["TRUSTED_PROXIES"]))  # type: ignore[method-assign]
 
     _configure_logging(app)
+    _bound_integer_urls(app)
     _bind_extensions(app)
     _register_request_id(app)
     _register_blueprints(app)
@@ -67,6 +68,21 @@ def _configure_logging(app: Flask) -> None:
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
         root.addHandler(handler)
+
+
+def _bound_integer_urls(app: Flask) -> None:
+    """`<int:...>` in every route only matches ids that fit the id columns: a larger number
+    is simply not found (404), never an overflow in the database driver."""
+    from werkzeug.routing import IntegerConverter
+
+    from miniapp_api.schemas.common import MAX_ID
+
+    class IdConverter(IntegerConverter):
+        def __init__(self, url_map, *args, **kwargs) -> None:
+            kwargs.setdefault("max", MAX_ID)
+            super().__init__(url_map, *args, **kwargs)
+
+    app.url_map.converters["int"] = IdConverter
 
 
 def _bind_extensions(app: Flask) -> None:

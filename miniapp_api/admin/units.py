@@ -4,7 +4,7 @@ from flask import g
 from flask_smorest import Blueprint
 
 from miniapp_api.auth import admin_required
-from miniapp_api.errors import Forbidden
+from miniapp_api.errors import ErrorSchema, Forbidden
 from miniapp_api.extensions import db
 from miniapp_api.paging import decode_cursor, page_of
 from miniapp_api.schemas.imports import ImportReportSchema, UploadSchema
@@ -31,7 +31,9 @@ CHANGERS = (PLATFORM_ADMIN, FINANCE_ADMIN)
 @admin_required(*CHANGERS)
 @blp.arguments(UploadSchema, location="files")
 @blp.response(200, ImportReportSchema)
-@blp.alt_response(422, schema=ImportReportSchema, description="some row is bad: nothing written")
+@blp.alt_response(
+    422, schema=ErrorSchema, description="import_rejected: nothing written; the report in details"
+)
 def import_unit_sheet(files: dict):
     """The platform's unit sheet (.xlsx or .csv): every row checked, all written or none. A
     finance admin imports only units below their own unit."""

@@ -31,6 +31,23 @@ class Money(ma.fields.Field):
             raise ma.ValidationError(str(exc)) from exc
 
 
+MAX_ID = 2**31 - 1  # ids are INTEGER columns; anything larger names nothing
+
+
+class Id(ma.fields.Integer):
+    """A row id in a body or a query: a positive integer that fits the id columns, so that a
+    huge number is a 422 naming the field, not an overflow in the database driver."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("validate", ma.validate.Range(min=1, max=MAX_ID))
+        super().__init__(**kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:
+        if isinstance(value, float):  # 1.5 would otherwise quietly become 1
+            raise ma.ValidationError("须为整数")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
 class PageArgs(ma.Schema):
     limit = ma.fields.Integer(
         load_default=DEFAULT_LIMIT, validate=ma.validate.Range(min=1, max=MAX_LIMIT)

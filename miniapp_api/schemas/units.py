@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from miniapp_api.schemas.common import PageArgs, PageSchema
+from miniapp_api.schemas.common import Id, PageArgs, PageSchema
 from models.unit import BUDGET_LEVELS, UNIT_STATUSES
 
 
@@ -39,7 +39,7 @@ class UnitPickListSchema(ma.Schema):
 
 
 class BindUnitSchema(ma.Schema):
-    unit_id = ma.fields.Integer(validate=ma.validate.Range(min=1))
+    unit_id = Id()
     credit_code = ma.fields.String(validate=ma.validate.Length(min=1, max=40))
     name = ma.fields.String(
         validate=ma.validate.Length(min=1, max=200), metadata={"description": "exact full name"}
@@ -96,4 +96,4 @@ class ChildrenArgs(PageArgs):
 
 
 class MergeUnitSchema(ma.Schema):
-    into_unit_id = ma.fields.Integer(required=True, validate=ma.validate.Range(min=1))
+    into_unit_id = Id(required=True)

@@ -110,3 +110,19 @@ def test_demo_and_test_start_without_a_secret_key(fake_wechat, database_url):
     config["SECRET_KEY"] = None
 
     assert isinstance(create_app(config), Flask)
+
+
+def test_ids_too_large_for_the_database_are_404_in_paths_and_422_in_bodies(client, login):
+    from tests.factories import admin_headers, make_admin
+
+    admin = admin_headers(make_admin("platform_admin"))
+    employee = login("openid-huge")
+
+    huge = 8436831913758925258752
+    in_path = client.post(f"/api/v1/admin/units/{huge}/revoke", headers=admin)
+    in_body = client.put("/api/v1/me/unit", json={"unit_id": huge}, headers=employee)
+    fraction = client.put("/api/v1/me/unit", json={"unit_id": 1.5}, headers=employee)
+
+    assert in_path.status_code == 404
+    assert in_body.status_code == 422 and "unit_id" in in_body.get_json()["error"]["details"]
+    assert fraction.status_code == 422
