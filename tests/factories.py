@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from datetime import datetime
 
 from werkzeug.security import generate_password_hash
 
@@ -77,3 +78,30 @@ def admin_headers(admin: Admin) -> dict[str, str]:
 def employee_headers(employee: Employee) -> dict[str, str]:
     token, _ = issue_token(EMPLOYEE, employee.id)
     return {"Authorization": f"Bearer {token}"}
+
+
+def make_entry(
+    unit: Unit,
+    amount: int,
+    occurred_at: datetime | str = "2026-06-01T10:00:00+08:00",
+    *,
+    source: str = "canteen",
+    reference: str | None = None,
+    employee: Employee | None = None,
+):
+    """A counted entry booked through the ledger service, committed."""
+    from miniapp_api.services.ledger import book_entry
+
+    if isinstance(occurred_at, str):
+        occurred_at = datetime.fromisoformat(occurred_at)
+    entry = book_entry(
+        db.session,
+        unit_id=unit.id,
+        source=source,
+        amount=amount,
+        occurred_at=occurred_at,
+        reference=reference or f"REF{next(_sequence):08d}",
+        employee_id=employee.id if employee else None,
+    )
+    db.session.commit()
+    return entry
