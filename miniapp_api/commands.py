@@ -47,4 +47,8 @@ def jobs_run(interval: int) -> None:
 
 
 def register_commands(app: Flask) -> None:
+    from miniapp_api.ledger_commands import entries, totals
+
     app.cli.add_command(jobs)
+    app.cli.add_command(entries)
+    app.cli.add_command(totals)

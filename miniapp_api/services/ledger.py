@@ -80,6 +80,8 @@ class NewEntry:
     reference: str
     employee_id: int | None = None
     reverses_id: int | None = None
+    # an import's reversal of an entry booked earlier in the same batch: that entry's index
+    reverses_index: int | None = None
 
 
 def find_entry(session: Session, source: str, reference: str) -> Entry | None:
@@ -176,6 +178,9 @@ def book_entries(session: Session, entries: Iterable[NewEntry]) -> list[int]:
     ids: list[int] = []
     changes: dict[tuple[int, int, int, str], list[int]] = defaultdict(lambda: [0, 0])
     for entry in entries:
+        reverses_id = entry.reverses_id
+        if entry.reverses_index is not None:
+            reverses_id = ids[entry.reverses_index]
         statement = (
             insert(table)
             .values(
@@ -185,7 +190,7 @@ def book_entries(session: Session, entries: Iterable[NewEntry]) -> list[int]:
                 amount=entry.amount,
                 reference=entry.reference,
                 occurred_at=entry.occurred_at,
-                reverses_id=entry.reverses_id,
+                reverses_id=reverses_id,
                 employee_id=entry.employee_id,
             )
             .on_conflict_do_nothing(index_elements=["source", "reference"])
