@@ -83,8 +83,9 @@ def _unit(unit_id: int, parent_id: int | None, path: str, depth: int, now: datet
 ENTRY_COLUMNS = "id, unit_id, year, source, amount, reference, occurred_at, created_at"
 PG_ENTRIES = f"""
 INSERT INTO ledger_entries ({ENTRY_COLUMNS})
-SELECT g, 1 + (g * 7919) % :units, CASE WHEN g % 5 = 0 THEN 2025 ELSE 2026 END,
-       (ARRAY['canteen', 'union', 'personal'])[1 + g % 3], 100 + (g * 37) % 100000, 'B' || g,
+SELECT g, 1 + (g::bigint * 7919) % :units, CASE WHEN g % 5 = 0 THEN 2025 ELSE 2026 END,
+       (ARRAY['canteen', 'union', 'personal'])[1 + g % 3], 100 + (g::bigint * 37) % 100000,
+       'B' || g,
        make_timestamptz(CASE WHEN g % 5 = 0 THEN 2025 ELSE 2026 END, 1 + g % 10, 1 + g % 28,
                         10, 0, 0, 'Asia/Shanghai'), now()
 FROM generate_series(:first, :last) AS g

@@ -32,3 +32,11 @@ def totals_verify() -> None:
         click.echo(f"{len(differences)} difference(s) between totals and entries", err=True)
         raise SystemExit(1)
     click.echo("totals agree with the entries")
+
+
+@totals.command("rebuild")
+def totals_rebuild() -> None:
+    """Recompute every totals row from the entries (after moving a unit in the tree)."""
+    from miniapp_api.services.totals import rebuild_totals
+
+    click.echo(f"{rebuild_totals(db.session)} totals rows rebuilt from the entries")

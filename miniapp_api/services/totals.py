@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from miniapp_api.errors import InvalidRequest
@@ -207,3 +207,29 @@ def verify_totals(session: Session) -> list[Difference]:
             if want[index] != have[index]:
                 differences.append(Difference(*key, figure, want[index], have[index]))
     return differences
+
+
+def rebuild_totals(session: Session) -> int:
+    """Recompute every totals row from the entries (after a unit moved in the tree, or when
+    `verify` found a difference); returns the number of rows written. Bookings wait meanwhile:
+    on PostgreSQL the entries are locked against inserts and the totals against everything."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("LOCK TABLE ledger_entries IN SHARE MODE"))
+        session.execute(text("LOCK TABLE unit_totals IN EXCLUSIVE MODE"))
+    expected = expected_totals(session)
+    session.execute(delete(UnitTotal))
+    rows = [
+        {
+            "unit_id": unit_id,
+            "year": year,
+            "source": source,
+            "slot": 0,
+            "own_amount": own,
+            "subtree_amount": subtree,
+        }
+        for (unit_id, year, source), (own, subtree) in sorted(expected.items())
+    ]
+    for start in range(0, len(rows), 5000):
+        session.execute(insert(UnitTotal.__table__), rows[start : start + 5000])
+    session.commit()
+    return len(rows)

@@ -129,3 +129,19 @@ def test_totals_verify_exits_1_naming_each_difference(app):
     assert (
         f"unit {unit.id} year 2026 canteen own: entries say 1000, totals say 1001" in broken.output
     )
+
+
+def test_totals_rebuild_puts_the_totals_back_in_step_with_the_entries(app):
+    unit = make_unit("某县第一中学", make_unit("某县教育局"))
+    make_entry(unit, 1000, "2026-02-01T08:00:00+08:00")
+    make_entry(unit, 2000, "2025-02-01T08:00:00+08:00", source="union")
+    db.session.execute(update(UnitTotal).values(subtree_amount=0))
+    db.session.commit()
+    runner = app.test_cli_runner()
+
+    rebuilt = runner.invoke(args=["totals", "rebuild"])
+    verified = runner.invoke(args=["totals", "verify"])
+
+    assert rebuilt.exit_code == 0, rebuilt.output
+    assert verified.exit_code == 0, verified.output
+    assert unit_figures(db.session, unit.parent, 2025).subtree.union == 2000
