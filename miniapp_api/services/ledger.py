@@ -31,12 +31,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from miniapp_api.errors import Conflict, NotFound
+from models.base import utcnow
 from models.ledger import SOURCES, TOTAL_SLOTS, Entry, UnitTotal
 from models.unit import Unit
 
 CHINA = ZoneInfo("Asia/Shanghai")
 MAX_REFERENCE_LENGTH = 64
 _UPSERT_CHUNK = 500
+_INSERT_CHUNK = 500
 
 
 class EntryDuplicate(Conflict):
@@ -170,44 +172,67 @@ def reversed_amount(session: Session, entry_id: int) -> int:
 def book_entries(session: Session, entries: Iterable[NewEntry]) -> list[int]:
     """Insert checked entries and add them to the totals; returns their ids in order.
 
-    For imports of many rows this adds each totals row's change once, in the lock order.
-    Raises EntryDuplicate, leaving the caller to roll back, when a reference is booked.
+    Entries go in by multi-row inserts (an import of many rows is a few statements), and each
+    totals row changes once, in the lock order. Raises EntryDuplicate, leaving the caller to
+    roll back, when a reference is booked already.
     """
-    table = Entry.__table__
-    insert = _dialect_insert(session)
+    entries = list(entries)
+    keys = [(entry.source, entry.reference) for entry in entries]
+    if len(set(keys)) != len(keys):
+        raise ValueError("the same source and reference twice in one booking")
     ids: list[int] = []
+    chunk: list[NewEntry] = []
+    for entry in entries:
+        # a reversal of an entry in this chunk needs that entry's id: close the chunk first
+        starts_new = entry.reverses_index is not None and entry.reverses_index >= len(ids)
+        if len(chunk) >= _INSERT_CHUNK or (chunk and starts_new):
+            ids.extend(_insert_entries(session, chunk, ids))
+            chunk = []
+        chunk.append(entry)
+    if chunk:
+        ids.extend(_insert_entries(session, chunk, ids))
+
     changes: dict[tuple[int, int, int, str], list[int]] = defaultdict(lambda: [0, 0])
     for entry in entries:
-        reverses_id = entry.reverses_id
-        if entry.reverses_index is not None:
-            reverses_id = ids[entry.reverses_index]
-        statement = (
-            insert(table)
-            .values(
-                unit_id=entry.unit.id,
-                year=entry.year,
-                source=entry.source,
-                amount=entry.amount,
-                reference=entry.reference,
-                occurred_at=entry.occurred_at,
-                reverses_id=reverses_id,
-                employee_id=entry.employee_id,
-            )
-            .on_conflict_do_nothing(index_elements=["source", "reference"])
-            .returning(table.c.id)
-        )
-        entry_id = session.execute(statement).scalar_one_or_none()
-        if entry_id is None:
-            existing = find_entry(session, entry.source, entry.reference)
-            raise EntryDuplicate(existing)  # type: ignore[arg-type]
-        ids.append(entry_id)
-        depth = entry.unit.depth
-        changes[(-depth, entry.unit.id, entry.year, entry.source)][0] += entry.amount
+        depth, unit_id = entry.unit.depth, entry.unit.id
+        changes[(-depth, unit_id, entry.year, entry.source)][0] += entry.amount
+        changes[(-depth, unit_id, entry.year, entry.source)][1] += entry.amount
         for ancestor_depth, ancestor_id in enumerate(entry.unit.ancestor_ids()):
             changes[(-ancestor_depth, ancestor_id, entry.year, entry.source)][1] += entry.amount
-        changes[(-depth, entry.unit.id, entry.year, entry.source)][1] += entry.amount
     _add_to_totals(session, changes)
     return ids
+
+
+def _insert_entries(session: Session, chunk: list[NewEntry], earlier_ids: list[int]) -> list[int]:
+    """One INSERT .. ON CONFLICT DO NOTHING for the chunk; the ids in the chunk's order."""
+    table = Entry.__table__
+    rows = [
+        {
+            "unit_id": entry.unit.id,
+            "year": entry.year,
+            "source": entry.source,
+            "amount": entry.amount,
+            "reference": entry.reference,
+            "occurred_at": entry.occurred_at,
+            "reverses_id": entry.reverses_id
+            if entry.reverses_index is None
+            else earlier_ids[entry.reverses_index],
+            "employee_id": entry.employee_id,
+            "created_at": utcnow(),
+        }
+        for entry in chunk
+    ]
+    statement = (
+        _dialect_insert(session)(table)
+        .values(rows)
+        .on_conflict_do_nothing(index_elements=["source", "reference"])
+        .returning(table.c.id, table.c.source, table.c.reference)
+    )
+    inserted = {(source, reference): id_ for id_, source, reference in session.execute(statement)}
+    for entry in chunk:
+        if (entry.source, entry.reference) not in inserted:
+            raise EntryDuplicate(find_entry(session, entry.source, entry.reference))  # type: ignore[arg-type]
+    return [inserted[(entry.source, entry.reference)] for entry in chunk]
 
 
 def _add_to_totals(session: Session, changes: dict[tuple[int, int, int, str], list[int]]) -> None:

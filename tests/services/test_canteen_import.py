@@ -130,3 +130,20 @@ def test_a_file_without_the_required_columns_is_refused(units):
         run("订单编号,订单金额\nT1,1.00\n")
 
     assert "credit_code" in rejected.value.report.errors[0]
+
+
+def test_a_large_file_with_refunds_of_its_own_rows_counts_every_row_once(units):
+    school = units[1]
+    orders = [
+        f"{SCHOOL if n % 2 else HOSPITAL},T{n},10.00,2026-02-01 10:00:00,\n" for n in range(600)
+    ]
+    refunds = [
+        f"{SCHOOL if n % 2 else HOSPITAL},R{n},-4.00,2026-03-01 10:00:00,T{n}\n" for n in range(600)
+    ]
+
+    report = run(HEADER + "".join(orders + refunds))
+
+    assert report.created == 1200
+    assert unit_figures(db.session, school, 2026).own.canteen == 300 * 600
+    assert unit_figures(db.session, units[0], 2026).subtree.canteen == 600 * 600
+    assert verify_totals(db.session) == []

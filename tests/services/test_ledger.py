@@ -1,5 +1,7 @@
 """Booking counted amounts: every yuan once, in the right unit and year (rules 4, 5, 7)."""
 
+import contextlib
+import random
 from datetime import datetime
 
 import pytest
@@ -14,6 +16,7 @@ from miniapp_api.services.ledger import (
 )
 from miniapp_api.services.totals import unit_figures, verify_totals
 from models import Entry, UnitTotal, db
+from models.ledger import SOURCES
 from tests.factories import make_employee, make_entry, make_unit
 
 
@@ -207,3 +210,81 @@ def test_verify_names_a_totals_row_that_disagrees_with_the_entries(tree):
     assert [(d.unit_id, d.year, d.source, d.figure, d.expected, d.stored) for d in differences] == [
         (province.id, 2026, "canteen", "subtree", 1000, 999)
     ]
+
+
+def test_a_caller_that_meets_a_duplicate_can_carry_on_in_the_same_transaction(tree):
+    school = tree[3]
+    make_entry(school, 5000, reference="XD1", source="personal")
+
+    with contextlib.suppress(EntryDuplicate):  # a repeated completion: already counted
+        book_entry(
+            db.session,
+            unit_id=school.id,
+            source="personal",
+            amount=5000,
+            occurred_at=at("2026-06-01T10:00:00+08:00"),
+            reference="XD1",
+        )
+    book_entry(
+        db.session,
+        unit_id=school.id,
+        source="personal",
+        amount=700,
+        occurred_at=at("2026-06-01T10:00:00+08:00"),
+        reference="XD2",
+    )
+    db.session.commit()
+
+    assert unit_figures(db.session, school, 2026).own.personal == 5700
+
+
+def test_a_long_random_story_of_bookings_and_refunds_keeps_every_figure_equal_to_its_entries():
+    rng = random.Random(832)
+    root = make_unit("某省财政厅", budget_level="provincial")
+    units = [root]
+    for _ in range(30):
+        units.append(make_unit(None, rng.choice(units)))
+    booked, expected = [], {}
+    for number in range(300):
+        if booked and rng.random() < 0.25:
+            original = rng.choice(booked)
+            left = original.amount + sum(
+                e.amount
+                for e in db.session.scalars(select(Entry).where(Entry.reverses_id == original.id))
+            )
+            if left <= 0:
+                continue
+            amount = rng.randint(1, left)
+            book_reversal(
+                db.session,
+                original,
+                amount=amount,
+                occurred_at=at("2026-12-31T23:00:00+08:00"),
+                reference=f"RF{number}",
+            )
+            key = (original.unit_id, original.year)
+            expected[key] = expected.get(key, 0) - amount
+        else:
+            unit = rng.choice(units)
+            moment = rng.choice(["2025-12-31T23:59:59+08:00", "2026-01-01T00:00:00+08:00"])
+            entry = book_entry(
+                db.session,
+                unit_id=unit.id,
+                source=rng.choice(SOURCES),
+                amount=rng.randint(1, 10**7),
+                occurred_at=at(moment),
+                reference=f"R{number}",
+            )
+            booked.append(entry)
+            expected[(unit.id, entry.year)] = expected.get((unit.id, entry.year), 0) + entry.amount
+        db.session.commit()
+
+    assert verify_totals(db.session) == []
+    for year in (2025, 2026):
+        assert unit_figures(db.session, root, year).subtree.total == sum(
+            amount for (_, y), amount in expected.items() if y == year
+        )
+        for unit in units:
+            assert unit_figures(db.session, unit, year).own.total == expected.get(
+                (unit.id, year), 0
+            )
