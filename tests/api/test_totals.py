@@ -6,7 +6,9 @@ from datetime import UTC, datetime
 import pytest
 from openpyxl import load_workbook
 
+from miniapp_api.services.ledger import book_reversal
 from miniapp_api.services.totals import current_year
+from models import db
 from tests.factories import admin_headers, make_admin, make_entry, make_supplier, make_unit
 
 URL = "/api/v1/admin/units/{}/{}"
@@ -192,3 +194,33 @@ def test_the_spreadsheet_has_the_unit_its_children_and_a_sum_row(client, tree):
     assert [row[0] for row in rows[2:4]] == ["某市财政局", "另一市财政局"]
     assert rows[2][6] == "2820.40"
     assert rows[4] == ["合计", None, "本级及下级", "2600.50", "300.00", "26.90", "2927.40"]
+
+
+def test_a_refund_is_listed_as_a_negative_entry_naming_what_it_reverses(client, tree):
+    school = tree[4]
+    original = make_entry(school, 5000, "2025-09-01T10:00:00+08:00", source="personal")
+    book_reversal(
+        db.session,
+        original,
+        amount=1500,
+        occurred_at=datetime.fromisoformat("2026-01-03T10:00:00+08:00"),
+        reference="RF2026010300001",
+    )
+    db.session.commit()
+    headers = admin_headers(make_admin("platform_admin"))
+
+    body = client.get(URL.format(school.id, "entries?year=2025&source=personal"), headers=headers)
+    totals = client.get(URL.format(school.id, "totals?year=2025"), headers=headers).get_json()
+
+    refund = body.get_json()["items"][0]
+    assert (refund["amount"], refund["year"], refund["reverses"]) == ("-15.00", 2025, original.id)
+    assert refund["occurred_at"] == "2026-01-03T10:00:00+08:00"
+    assert totals["own"]["personal"] == "54.90"  # 19.90 + 50.00 - 15.00
+
+
+def test_an_unknown_unit_is_404(client, tree):
+    headers = admin_headers(make_admin("platform_admin"))
+
+    response = client.get(URL.format(999999, "totals"), headers=headers)
+
+    assert response.status_code == 404
