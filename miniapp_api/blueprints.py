@@ -1,8 +1,10 @@
 """Every blueprint the service serves, in one list: the map of the HTTP surface."""
 
 from miniapp_api.admin import auth as admin_auth
+from miniapp_api.admin import totals as admin_totals
 from miniapp_api.admin import units as admin_units
 from miniapp_api.mp import auth as mp_auth
+from miniapp_api.mp import contribution as mp_contribution
 from miniapp_api.mp import me as mp_me
 from miniapp_api.mp import units as mp_units
 
@@ -12,4 +14,6 @@ BLUEPRINTS = [
     mp_units.blp,
     admin_auth.blp,
     admin_units.blp,
+    mp_contribution.blp,
+    admin_totals.blp,
 ]

@@ -99,6 +99,10 @@ def admins_create(
 
 
 def register_commands(app: Flask) -> None:
+    from miniapp_api.ledger_commands import entries, totals
+
     app.cli.add_command(jobs)
     app.cli.add_command(units)
     app.cli.add_command(admins)
+    app.cli.add_command(entries)
+    app.cli.add_command(totals)

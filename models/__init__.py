@@ -3,7 +3,18 @@
 from models.admin import Admin
 from models.base import Base, db
 from models.employee import Employee
+from models.ledger import Entry, UnitTotal
 from models.supplier import Supplier
 from models.unit import Unit, UnitBinding
 
-__all__ = ["Admin", "Base", "Employee", "Supplier", "Unit", "UnitBinding", "db"]
+__all__ = [
+    "Admin",
+    "Base",
+    "Employee",
+    "Entry",
+    "Supplier",
+    "Unit",
+    "UnitBinding",
+    "UnitTotal",
+    "db",
+]

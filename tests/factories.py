@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from datetime import datetime
 
 from werkzeug.security import generate_password_hash
 
@@ -112,3 +113,30 @@ def upload(rows: list[list], filename: str = "units.xlsx"):
     """The same sheet as a multipart file for the test client: (stream, filename)."""
     name, stream = sheet(rows, filename)
     return stream, name
+
+
+def make_entry(
+    unit: Unit,
+    amount: int,
+    occurred_at: datetime | str = "2026-06-01T10:00:00+08:00",
+    *,
+    source: str = "canteen",
+    reference: str | None = None,
+    employee: Employee | None = None,
+):
+    """A counted entry booked through the ledger service, committed."""
+    from miniapp_api.services.ledger import book_entry
+
+    if isinstance(occurred_at, str):
+        occurred_at = datetime.fromisoformat(occurred_at)
+    entry = book_entry(
+        db.session,
+        unit_id=unit.id,
+        source=source,
+        amount=amount,
+        occurred_at=occurred_at,
+        reference=reference or f"REF{next(_sequence):08d}",
+        employee_id=employee.id if employee else None,
+    )
+    db.session.commit()
+    return entry

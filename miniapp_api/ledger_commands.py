@@ -1,0 +1,42 @@
+"""`miniapp entries import FILE` and `miniapp totals verify` (API.md, "Starting it")."""
+
+from __future__ import annotations
+
+import click
+
+from miniapp_api.extensions import db
+from miniapp_api.imports import import_file_from_cli
+
+entries = click.Group("entries", help="Counted entries: canteen purchases from the trading site.")
+totals = click.Group("totals", help="Annual purchase totals.")
+
+
+@entries.command("import")
+@click.argument("path", metavar="FILE")
+def entries_import(path: str) -> None:
+    """Import canteen purchases (.xlsx or .csv); every row or none. Exits 1 on a bad row."""
+    from miniapp_api.services.canteen_import import import_canteen_entries
+
+    import_file_from_cli(db.session, path, import_canteen_entries)
+
+
+@totals.command("verify")
+def totals_verify() -> None:
+    """Recompute every unit's totals from the entries; exits 1 naming each difference."""
+    from miniapp_api.services.totals import verify_totals
+
+    differences = verify_totals(db.session)
+    for difference in differences:
+        click.echo(str(difference), err=True)
+    if differences:
+        click.echo(f"{len(differences)} difference(s) between totals and entries", err=True)
+        raise SystemExit(1)
+    click.echo("totals agree with the entries")
+
+
+@totals.command("rebuild")
+def totals_rebuild() -> None:
+    """Recompute every totals row from the entries (after moving a unit in the tree)."""
+    from miniapp_api.services.totals import rebuild_totals
+
+    click.echo(f"{rebuild_totals(db.session)} totals rows rebuilt from the entries")
