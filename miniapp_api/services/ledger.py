@@ -203,6 +203,25 @@ def book_entries(session: Session, entries: Iterable[NewEntry]) -> list[int]:
     return ids
 
 
+def move_subtree_totals(
+    session: Session, unit: Unit, old_ancestor_ids: list[int], new_ancestor_ids: list[int]
+) -> None:
+    """Rule 8: when `unit` moves under another superior, what its subtree counted leaves the
+    subtree totals of the ancestors it leaves and joins those of the ancestors it gains. Every
+    unit's own figures stay where they were earned."""
+    moved = session.execute(
+        select(UnitTotal.year, UnitTotal.source, func.sum(UnitTotal.subtree_amount))
+        .where(UnitTotal.unit_id == unit.id)
+        .group_by(UnitTotal.year, UnitTotal.source)
+    ).all()
+    changes: dict[tuple[int, int, int, str], list[int]] = defaultdict(lambda: [0, 0])
+    for year, source, amount in moved:
+        for sign, ancestors in ((-1, old_ancestor_ids), (1, new_ancestor_ids)):
+            for depth, ancestor_id in enumerate(ancestors):
+                changes[(-depth, ancestor_id, year, source)][1] += sign * int(amount)
+    _add_to_totals(session, {key: change for key, change in changes.items() if change[1]})
+
+
 def _insert_entries(session: Session, chunk: list[NewEntry], earlier_ids: list[int]) -> list[int]:
     """One INSERT .. ON CONFLICT DO NOTHING for the chunk; the ids in the chunk's order."""
     table = Entry.__table__

@@ -230,12 +230,16 @@ def _ensure_changeable(session: Session, unit: Unit) -> None:
 
 
 def move_subtree(session: Session, unit: Unit, new_parent: Unit | None) -> None:
-    """Put `unit` under `new_parent`, rewriting the paths of everything below it."""
+    """Put `unit` under `new_parent`, rewriting the paths of everything below it and moving
+    its subtree's figures from the old ancestors' totals to the new ones' (rule 8)."""
     if new_parent is not None and new_parent.path.startswith(unit.path):
         raise DomainError("unit_cycle", "上级单位不能是本单位或其下级单位", status=422)
-    old_path, old_depth = unit.path, unit.depth
+    from miniapp_api.services.ledger import move_subtree_totals
+
+    old_path, old_depth, old_ancestors = unit.path, unit.depth, unit.ancestor_ids()
     unit.place_under(new_parent)
     session.flush()
+    move_subtree_totals(session, unit, old_ancestors, unit.ancestor_ids())
     shift = unit.depth - old_depth
     session.execute(
         update(Unit)

@@ -6,9 +6,10 @@ import pytest
 from sqlalchemy import func, select
 
 from miniapp_api.services.sheets import ImportRejected, SheetUnreadable
+from miniapp_api.services.totals import unit_figures, verify_totals
 from miniapp_api.services.units_import import import_units
 from models import Unit, db
-from tests.factories import credit_code, make_unit, sheet
+from tests.factories import credit_code, make_entry, make_unit, sheet
 
 HEADER_ZH = [
     "预算单位名称",
@@ -159,6 +160,22 @@ def test_reimporting_a_unit_under_a_new_superior_moves_everything_below_it():
     assert school.parent_id == b.id
     assert canteen.path == f"{b.id}/{school.id}/{canteen.id}/"
     assert canteen.depth == 2
+
+
+def test_moving_a_unit_moves_its_counted_figures_to_the_new_superiors_subtree():
+    a = make_unit("甲市财政局", credit_code=credit_code(1))
+    b = make_unit("乙市财政局", credit_code=credit_code(2))
+    school = make_unit("某学校", a, credit_code=credit_code(3))
+    canteen = make_unit("某学校食堂", school)
+    make_entry(school, 10_000)
+    make_entry(canteen, 2_500, source="personal")
+
+    _import([HEADER_EN, ["某学校", credit_code(2), credit_code(3), "county", "", ""]])
+
+    assert unit_figures(db.session, a, 2026).subtree.total == 0
+    assert unit_figures(db.session, b, 2026).subtree.total == 12_500
+    assert unit_figures(db.session, school, 2026).own.total == 10_000, "own figures stay"
+    assert verify_totals(db.session) == []
 
 
 def test_a_unit_cannot_be_moved_under_its_own_subordinate():
