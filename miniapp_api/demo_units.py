@@ -98,8 +98,9 @@ def load_demo_units(session: Session) -> list[str]:
 Demo admin logins (POST /api/v1/admin/auth/login):
 {logins}
 
+  # 6. log in as the Henan finance department's admin; it sees its whole tree (本级及下级)
   ADMIN=$(curl -s -X POST $API/api/v1/admin/auth/login -H 'Content-Type: application/json' \\
-      -d '{{"username": "zz-finance", "password": "finance-demo-2"}}' \\
+      -d '{{"username": "henan-finance", "password": "finance-demo-1"}}' \\
       | python3 -c 'import sys, json; print(json.load(sys.stdin)["token"])')
   curl -s $API/api/v1/admin/units/{zhengzhou.id}/children -H "Authorization: Bearer $ADMIN\""""
     ]

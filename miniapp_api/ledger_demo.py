@@ -11,7 +11,6 @@ from miniapp_api.services.ledger import CHINA, book_entry, find_entry
 from models.ledger import CANTEEN
 from models.unit import Unit
 
-DEMO_API = "http://127.0.0.1:5000"
 # (yuan in fen, days back from now): this year's and last year's purchases
 _THIS_YEAR = (1_280_000, 356_050, 98_800)
 _LAST_YEAR = (2_000_000, 450_000)
@@ -58,12 +57,12 @@ def load_demo_ledger(session: Session) -> list[str]:
     root_id = int(leaves[0].path.split("/")[0])
     return [
         "",
-        f"  # ledger: {booked} canteen purchases booked into {len(leaves)} units; as a platform "
-        "admin ($ADMIN_TOKEN), the root unit's totals, its children and the entries:",
-        f"  curl -s '{DEMO_API}/api/v1/admin/units/{root_id}/totals?year={this_year}' "
-        '-H "Authorization: Bearer $ADMIN_TOKEN"',
-        f"  curl -s '{DEMO_API}/api/v1/admin/units/{root_id}/totals/children?year={this_year}' "
-        '-H "Authorization: Bearer $ADMIN_TOKEN"',
-        f"  curl -s '{DEMO_API}/api/v1/admin/units/{leaves[0].id}/entries?year={this_year}' "
-        '-H "Authorization: Bearer $ADMIN_TOKEN"',
+        f"  # 7. {booked} canteen purchases are booked into {len(leaves)} units. As the admin"
+        " above: the root unit's totals, its children's, and the entries behind a figure",
+        f'  curl -s "$API/api/v1/admin/units/{root_id}/totals?year={this_year}" '
+        '-H "Authorization: Bearer $ADMIN"',
+        f'  curl -s "$API/api/v1/admin/units/{root_id}/totals/children?year={this_year}" '
+        '-H "Authorization: Bearer $ADMIN"',
+        f'  curl -s "$API/api/v1/admin/units/{leaves[0].id}/entries?year={this_year}" '
+        '-H "Authorization: Bearer $ADMIN"',
     ]
