@@ -21,7 +21,10 @@ class YearArgs(ma.Schema):
     year = ma.fields.Integer(
         load_default=current_year,
         validate=_check_year,
-        metadata={"description": "calendar year in China time; default: this year"},
+        metadata={
+            "description": "calendar year in China time, 2019 to next year; default: this year",
+            "minimum": FIRST_YEAR,
+        },
     )
 
 
