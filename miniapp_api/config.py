@@ -51,6 +51,8 @@ def from_environment() -> dict[str, Any]:
         "PAYMENT_TIMEOUT_MINUTES": _int("PAYMENT_TIMEOUT_MINUTES", 30),
         "AUTO_COMPLETE_DAYS": _int("AUTO_COMPLETE_DAYS", 10),
         "LOGIN_RATE_LIMIT": env("LOGIN_RATE_LIMIT", "20 per minute"),
+        # how long a worker serves a catalogue list again without asking the database (0: off)
+        "CATALOG_CACHE_SECONDS": float(env("CATALOG_CACHE_SECONDS", "5")),
         # wrong admin passwords: per username from one address, and per address
         "ADMIN_LOGIN_FAILURE_LIMIT": env("ADMIN_LOGIN_FAILURE_LIMIT", "5 per 10 minutes"),
         "ADMIN_LOGIN_ADDRESS_FAILURE_LIMIT": env(

@@ -58,6 +58,8 @@ def app_config(fake_wechat: FakeWeChat, database_url: str, **overrides) -> dict:
         "REDIS_URL": None,
         "RATELIMIT_STORAGE_URI": "memory://",
         "LOGIN_RATE_LIMIT": "10000 per minute",
+        # each test sees the catalogue as it is; the cache has tests of its own
+        "CATALOG_CACHE_SECONDS": 0,
     }
     config.update(overrides)
     return config
