@@ -46,5 +46,19 @@ def jobs_run(interval: int) -> None:
         time.sleep(interval)
 
 
+catalog = click.Group("catalog", help="The product catalogue.")
+
+
+@catalog.command("import")
+@click.argument("file", type=click.Path(dir_okay=False))
+def catalog_import(file: str) -> None:
+    """Import products and SKUs from FILE (.xlsx or .csv); all rows or nothing."""
+    from miniapp_api.imports import import_file_from_cli
+    from miniapp_api.services.catalog_import import import_catalog
+
+    import_file_from_cli(db.session, file, import_catalog)
+
+
 def register_commands(app: Flask) -> None:
     app.cli.add_command(jobs)
+    app.cli.add_command(catalog)

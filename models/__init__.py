@@ -2,8 +2,21 @@
 
 from models.admin import Admin
 from models.base import Base, db
+from models.catalog import Category, Product, ProductGram, Sku
 from models.employee import Employee
 from models.supplier import Supplier
 from models.unit import Unit, UnitBinding
 
-__all__ = ["Admin", "Base", "Employee", "Supplier", "Unit", "UnitBinding", "db"]
+__all__ = [
+    "Admin",
+    "Base",
+    "Category",
+    "Employee",
+    "Product",
+    "ProductGram",
+    "Sku",
+    "Supplier",
+    "Unit",
+    "UnitBinding",
+    "db",
+]
