@@ -2,7 +2,7 @@
 
 from models.admin import Admin
 from models.base import Base, db
-from models.catalog import Category, Product, ProductGram, Sku
+from models.catalog import Category, GramCount, Product, ProductGram, Sku
 from models.employee import Employee
 from models.supplier import Supplier
 from models.unit import Unit, UnitBinding
@@ -12,6 +12,7 @@ __all__ = [
     "Base",
     "Category",
     "Employee",
+    "GramCount",
     "Product",
     "ProductGram",
     "Sku",

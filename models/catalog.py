@@ -117,11 +117,30 @@ class Sku(db.Model):
 
 class ProductGram(db.Model):
     """The title search index: each distinct character and each pair of adjacent characters
-    of a product's lower-cased title (see miniapp_api/services/catalog_search.py)."""
+    of a product's lower-cased title (see miniapp_api/services/catalog_search.py).
+
+    Each posting also carries the product's default rank (`selected`, `sales`), so that a
+    search in the default order is one walk down `ix_product_grams_rank`, however common or
+    rare the term. They are copies kept in step by the catalogue services (`index_titles`,
+    `record_sales`); never write `Product.sales` or `Product.selected` any other way."""
 
     __tablename__ = "product_grams"
+    __table_args__ = (Index("ix_product_grams_rank", "gram", "selected", "sales", "product_id"),)
 
     gram: Mapped[str] = mapped_column(String(2), primary_key=True)
     product_id: Mapped[int] = mapped_column(
         ForeignKey("products.id", ondelete="CASCADE"), primary_key=True, index=True
     )
+    selected: Mapped[bool] = mapped_column(default=False)
+    sales: Mapped[int] = mapped_column(default=0)
+
+
+class GramCount(db.Model):
+    """How many titles hold each gram: what the search uses to choose its plan (the rarest
+    gram, and whether a term is common). Recounted by `index_titles` for the grams it touches;
+    a count that lags only makes a plan slower, never an answer wrong."""
+
+    __tablename__ = "gram_counts"
+
+    gram: Mapped[str] = mapped_column(String(2), primary_key=True)
+    products: Mapped[int] = mapped_column(default=0)

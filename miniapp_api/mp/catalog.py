@@ -1,5 +1,6 @@
 """The catalogue for the mini-program: categories, product lists and product details."""
 
+from flask import jsonify
 from flask_smorest import Blueprint
 
 from miniapp_api.auth import employee_required
@@ -9,6 +10,7 @@ from miniapp_api.schemas.catalog import (
     ProductDetailSchema,
     ProductListArgs,
     ProductPageSchema,
+    product_card,
 )
 from miniapp_api.services.catalog import category_tree, list_products, product_detail
 
@@ -29,8 +31,9 @@ def read_categories():
 @blp.response(200, ProductPageSchema)
 def read_products(**args):
     """On-shelf products matching every filter given, paged by cursor."""
-    items, next_cursor = list_products(db.session, **args)
-    return {"items": items, "next_cursor": next_cursor}
+    rows, next_cursor = list_products(db.session, **args)
+    # written by hand (same shape as ProductPageSchema): see product_card
+    return jsonify({"items": [product_card(row) for row in rows], "next_cursor": next_cursor})
 
 
 @blp.route("/products/<int:product_id>", methods=["GET"])

@@ -14,13 +14,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, select, tuple_
+from sqlalchemy import Boolean, ColumnElement, Row, bindparam, select, tuple_, update
 from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
 
 from miniapp_api.errors import InvalidRequest, NotFound
 from miniapp_api.paging import decode_cursor, page_of
 from miniapp_api.services.catalog_search import title_match
-from models.catalog import ROOT_CATEGORIES, Category, Product
+from models.base import UTCDateTime
+from models.catalog import ROOT_CATEGORIES, Category, Product, ProductGram
 
 
 class ProductNotFound(NotFound):
@@ -35,7 +36,7 @@ class SortOrder:
     columns: tuple[InstrumentedAttribute, ...]
     descending: bool
 
-    def key_of(self, product: Product) -> list[Any]:
+    def key_of(self, product: Product | Row) -> list[Any]:
         values: list[Any] = []
         for column in self.columns:
             value = getattr(product, column.key)
@@ -50,6 +51,23 @@ class SortOrder:
         kinds = {"created_at": str}
         return tuple(kinds.get(column.key, int) for column in self.columns)
 
+
+# what a list item shows (API.md), and every sort key
+CARD_COLUMNS = (
+    Product.id,
+    Product.title,
+    Product.category_id,
+    Category.name.label("category_name"),
+    Product.min_price,
+    Product.province,
+    Product.city,
+    Product.county,
+    Product.priority_county,
+    Product.selected,
+    Product.image_url,
+    Product.sales,
+    Product.created_at,
+)
 
 SORTS: dict[str, SortOrder] = {
     # 832优选 first, then the best sellers
@@ -110,10 +128,13 @@ def list_products(
     selected: bool | None = None,
     min_price: int | None = None,
     max_price: int | None = None,
-) -> tuple[Sequence[Product], str | None]:
+) -> tuple[Sequence[Row], str | None]:
     """One page of on-shelf products matching every filter given, in `sort` order, and the
     cursor of the next page (None on the last page). A cursor from another sort, or anything
-    that is not one of ours, is 422 naming `cursor`."""
+    that is not one of ours, is 422 naming `cursor`.
+
+    Items are rows of `CARD_COLUMNS`, not ORM objects: a list page is the hottest path of the
+    mini-program, and plain rows cost a fraction of loading and tracking 20 objects."""
     order = SORTS[sort]
     conditions: list[ColumnElement[bool]] = [Product.on_shelf.is_(True)]
     if category is not None:
@@ -130,46 +151,72 @@ def list_products(
         conditions.append(Product.min_price >= min_price)
     if max_price is not None:
         conditions.append(Product.min_price <= max_price)
+    columns = list(CARD_COLUMNS)
+    keys, descending = [*order.columns, Product.id], order.descending
+    statement = select().join_from(Product, Category, Category.id == Product.category_id)
     if q and q.strip():
-        match = title_match(session, q)
+        match = title_match(session, q.strip(), ranked=sort == "default")
         if match.is_empty:
             return [], None
-        conditions.append(match.condition)
+        if match.condition is not None:
+            conditions.append(match.condition)
+        if match.drive_gram is not None:
+            # walk the term's postings, which carry the default rank (models/catalog.py)
+            keys = [ProductGram.selected, ProductGram.sales, ProductGram.product_id]
+            columns = [_ranked(column) for column in CARD_COLUMNS]
+            statement = (
+                select()
+                .join_from(ProductGram, Product, Product.id == ProductGram.product_id)
+                .join(Category, Category.id == Product.category_id)
+            )
+            conditions.append(ProductGram.gram == match.drive_gram)
     if cursor:
-        conditions.append(_after(order, cursor, sort))
-    columns = [*order.columns, Product.id]
+        conditions.append(_after(keys, descending, cursor, sort, order.key_types()))
     statement = (
-        select(Product)
+        statement.add_columns(*columns)
         .where(*conditions)
-        .order_by(*(c.desc() if order.descending else c.asc() for c in columns))
+        .order_by(*(key.desc() if descending else key.asc() for key in keys))
         .limit(limit + 1)
-        .options(selectinload(Product.category))
     )
-    rows = session.scalars(statement).all()
+    rows = session.execute(statement).all()
     return page_of(list(rows), limit, lambda p: [sort, *order.key_of(p), p.id])
 
 
-def _after(order: SortOrder, cursor: str, sort: str) -> ColumnElement[bool]:
+def _ranked(column: Any) -> Any:
+    """The posting's copy of a rank column, under the product column's name."""
+    if column is Product.selected:
+        return ProductGram.selected.label("selected")
+    if column is Product.sales:
+        return ProductGram.sales.label("sales")
+    return column
+
+
+def _after(
+    keys: list[Any], descending: bool, cursor: str, sort: str, key_types: tuple[type, ...]
+) -> ColumnElement[bool]:
     """The keyset condition: strictly after the (sort key, id) the cursor carries."""
-    values = decode_cursor(cursor, (str, *order.key_types(), int))
+    values = decode_cursor(cursor, (str, *key_types, int))
     if values[0] != sort:
         raise InvalidRequest(details={"cursor": ["游标与排序方式不符，请从第一页重新加载"]})
-    key = values[1:]
     bound = []
-    for column, value in zip([*order.columns, Product.id], key, strict=True):
-        if column.key == "created_at":
-            try:
-                value = datetime.fromisoformat(value)
-            except ValueError as exc:
-                raise InvalidRequest(details={"cursor": ["游标无效，请从第一页重新加载"]}) from exc
-            if value.tzinfo is None:
-                raise InvalidRequest(details={"cursor": ["游标无效，请从第一页重新加载"]})
-        elif column.key in ("selected",):
+    for column, value in zip(keys, values[1:], strict=True):
+        if isinstance(column.type, UTCDateTime):
+            value = _moment(value)
+        elif isinstance(column.type, Boolean):
             value = bool(value)
         bound.append(bindparam(None, value, type_=column.type))
-    left = tuple_(*order.columns, Product.id)
-    right = tuple_(*bound)
-    return left < right if order.descending else left > right
+    left, right = tuple_(*keys), tuple_(*bound)
+    return left < right if descending else left > right
+
+
+def _moment(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise InvalidRequest(details={"cursor": ["游标无效，请从第一页重新加载"]})
+    return moment
 
 
 def product_detail(session: Session, product_id: int) -> Product:
@@ -186,6 +233,19 @@ def product_detail(session: Session, product_id: int) -> Product:
     if product is None:
         raise ProductNotFound(details={"id": product_id})
     return product
+
+
+def record_sales(session: Session, product_id: int, quantity: int) -> None:
+    """Add sold units to a product (orders call this, in their own transaction): the count
+    lists sort by, kept in step on the product and on its search postings."""
+    session.execute(
+        update(Product).where(Product.id == product_id).values(sales=Product.sales + quantity)
+    )
+    session.execute(
+        update(ProductGram)
+        .where(ProductGram.product_id == product_id)
+        .values(sales=ProductGram.sales + quantity)
+    )
 
 
 def set_on_shelf(session: Session, product_id: int, on_shelf: bool) -> Product:

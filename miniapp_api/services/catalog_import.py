@@ -244,8 +244,8 @@ def _write(session: Session, products: dict[str, ProductRows], report: ImportRep
             report.created += 1
         else:
             report.updated += 1
-        if product.title != rows.fields["title"]:
-            retitled.append(product)
+        if (product.title, product.selected) != (rows.fields["title"], rows.flags["selected"]):
+            retitled.append(product)  # the search postings hold the title and the rank
         product.title = rows.fields["title"]
         product.category = categories[rows.fields["category"]]
         product.supplier = suppliers[rows.fields["supplier"]]

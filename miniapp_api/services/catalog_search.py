@@ -24,13 +24,21 @@ more characters) falls in the second case and walks further; see README.md.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import ColumnElement, delete, func, insert, select
-from sqlalchemy.orm import Session
+from sqlalchemy import (
+    ColumnElement,
+    and_,
+    delete,
+    func,
+    insert,
+    select,
+)
+from sqlalchemy.orm import Session, aliased
 
-from models.catalog import Product, ProductGram
+from models.catalog import GramCount, Product, ProductGram
 
 FEW = 1000  # postings above which a gram counts as common
 
@@ -50,50 +58,118 @@ def query_grams(query: str) -> list[str]:
 
 
 def index_titles(session: Session, products: Iterable[Product]) -> None:
-    """(Re)write the search index of these products (after their titles were set or changed)."""
+    """(Re)write the search postings of these products (after their title or rank changed),
+    and recount the grams they touch."""
     products = list(products)
     if not products:
         return
     ids = [p.id for p in products]
-    for start in range(0, len(ids), 500):
-        session.execute(
-            delete(ProductGram).where(ProductGram.product_id.in_(ids[start : start + 500]))
-        )
-    rows = [{"gram": g, "product_id": p.id} for p in products for g in title_grams(p.title)]
-    for start in range(0, len(rows), 5000):
-        session.execute(insert(ProductGram), rows[start : start + 5000])
+    touched: set[str] = set()
+    for chunk in _chunks(ids, 500):
+        stale = ProductGram.product_id.in_(chunk)
+        touched.update(session.scalars(select(ProductGram.gram).where(stale).distinct()))
+        session.execute(delete(ProductGram).where(stale))
+    rows = [
+        {"gram": g, "product_id": p.id, "selected": p.selected, "sales": p.sales}
+        for p in products
+        for g in title_grams(p.title)
+    ]
+    touched.update(row["gram"] for row in rows)
+    for chunk in _chunks(rows, 5000):
+        session.execute(insert(ProductGram), chunk)
+    recount_grams(session, touched)
+
+
+def recount_grams(session: Session, grams: Iterable[str] | None = None) -> None:
+    """Count again how many titles hold these grams (all grams when None)."""
+    if grams is None:
+        session.execute(delete(GramCount))
+        session.execute(insert(GramCount).from_select(["gram", "products"], _counted(None)))
+        return
+    for chunk in _chunks(sorted(grams), 500):
+        session.execute(delete(GramCount).where(GramCount.gram.in_(chunk)))
+        session.execute(insert(GramCount).from_select(["gram", "products"], _counted(chunk)))
+
+
+def _counted(grams: list[str] | None):
+    statement = select(ProductGram.gram, func.count()).group_by(ProductGram.gram)
+    return statement if grams is None else statement.where(ProductGram.gram.in_(grams))
+
+
+def _chunks(items: list, size: int) -> Iterator[list]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 @dataclass
 class TitleMatch:
     """How a page finds the products whose title contains the query."""
 
-    condition: ColumnElement[bool]  # the WHERE clause to add
-    candidate_ids: list[int] | None  # None: walk the sort index (the term is common)
-
-    @property
-    def is_empty(self) -> bool:
-        return self.candidate_ids == []
+    condition: ColumnElement[bool] | None  # the WHERE clause to add on products
+    drive_gram: str | None = None  # walk this gram's postings in rank order (default sort)
+    is_empty: bool = False  # some gram is in no title: nothing can match
 
 
-def title_match(session: Session, query: str) -> TitleMatch:
-    """The condition that finds titles containing `query`, and the plan for it (see above)."""
-    text = query.strip().lower()
-    contains = func.lower(Product.title).contains(text, autoescape=True)
-    exact = len(text) <= 2  # the gram itself is the answer
-    candidates: set[int] | None = None
-    for gram in query_grams(query):
-        postings = session.scalars(
-            select(ProductGram.product_id).where(ProductGram.gram == gram).limit(FEW)
-        ).all()
-        if len(postings) < FEW:
-            candidates = set(postings) if candidates is None else candidates & set(postings)
-            if not candidates:
-                return TitleMatch(Product.id.in_([]), [])
-    if candidates is None:
-        return TitleMatch(contains, None)
-    ids = sorted(candidates)
-    condition = Product.id.in_(ids)
-    if not exact:
-        condition = condition & contains
-    return TitleMatch(condition, ids)
+def title_match(session: Session, text: str, *, ranked: bool) -> TitleMatch:
+    """The condition that finds titles containing `text` (stripped, non-empty), and the plan
+    for it (see above). `ranked`: the page is in the default order, which the postings carry."""
+    text = text.lower()
+    grams = query_grams(text)
+    confirm = None if len(text) <= 2 else func.lower(Product.title).contains(text, autoescape=True)
+    if ranked and len(grams) == 1:
+        return TitleMatch(confirm, drive_gram=grams[0])
+    counts = _counts(session, grams)
+    rarest = min(grams, key=lambda gram: counts[gram])
+    if counts[rarest] == 0:
+        return TitleMatch(None, is_empty=True)
+    others = [gram for gram in grams if gram != rarest]
+    if ranked:
+        # the rarest gram's postings, in rank order; the others and the LIKE only filter them
+        return TitleMatch(_has_grams(others, confirm), drive_gram=rarest)
+    if counts[rarest] < FEW:
+        # few candidates: the database looks up just those and sorts them
+        ids = session.scalars(select(ProductGram.product_id).where(ProductGram.gram == rarest))
+        condition = Product.id.in_(list(ids))
+        return TitleMatch(condition if confirm is None else condition & confirm)
+    # every gram is common: a walk down the sort order's index meets matches soon
+    return TitleMatch(_has_grams(grams, confirm))
+
+
+def _counts(session: Session, grams: list[str]) -> dict[str, int]:
+    """How many titles hold each gram (0 for a gram no title holds)."""
+    found = session.execute(
+        select(GramCount.gram, GramCount.products).where(GramCount.gram.in_(grams))
+    )
+    return {gram: 0 for gram in grams} | {gram: n for gram, n in found}
+
+
+_POSTING_ALIASES: list[Any] = []
+
+
+def _posting_alias(n: int) -> Any:
+    """The n-th alias of the postings table (made once: making one costs more than a query)."""
+    while len(_POSTING_ALIASES) <= n:
+        _POSTING_ALIASES.append(aliased(ProductGram, name=f"posting_{len(_POSTING_ALIASES)}"))
+    return _POSTING_ALIASES[n]
+
+
+def _has_grams(grams: list[str], confirm: ColumnElement[bool] | None) -> ColumnElement[bool] | None:
+    """A product holds every gram, checked on the postings by its id alone; the LIKE that
+    confirms the whole string sits inside the last check, so that SQLite reads a product's
+    row only for products that hold every gram.
+
+    Each check is a correlated subquery with OFFSET 0: PostgreSQL then keeps it as a probe per
+    product instead of turning it into a join that reads every posting of the gram and sorts
+    them, which is what makes a page cost a few probes however common the term is."""
+    if not grams:
+        return confirm
+    checks = []
+    for n, gram in enumerate(grams):
+        posting = _posting_alias(n)
+        probe = select(posting.product_id).where(
+            posting.gram == gram, posting.product_id == Product.id
+        )
+        if confirm is not None and n == len(grams) - 1:
+            probe = probe.where(confirm)
+        checks.append(probe.offset(0).exists())
+    return and_(*checks)

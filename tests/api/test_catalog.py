@@ -208,3 +208,38 @@ def test_search_pages_by_cursor_like_any_list(client, headers):
             break
 
     assert sorted(seen) == sorted(ids) and len(seen) == len(ids)
+
+
+def test_sales_recorded_by_orders_reorder_lists_and_searches_alike(client, headers):
+    from miniapp_api.services.catalog import record_sales
+
+    first = make_product("从江香猪腊肉", sales=5)
+    second = make_product("从江香猪香肠", sales=3)
+
+    record_sales(db.session, second.id, 10)
+    db.session.commit()
+
+    assert product_ids(client, headers)[:2] == [second.id, first.id]
+    assert product_ids(client, headers, q="香猪") == [second.id, first.id]
+    assert product_ids(client, headers, q="从江香猪") == [second.id, first.id]
+    assert product_ids(client, headers, sort="sales", q="香猪") == [second.id, first.id]
+
+
+def test_a_reimport_that_selects_a_product_moves_it_up_in_searches(client, headers):
+    from miniapp_api.services.catalog_import import import_catalog
+
+    header = "product_code,title,category,supplier,province,city,county,selected,spec,price,stock\n"
+    row = "{code},{title},米面粮油,融水农品,广西壮族自治区,柳州市,融水县,{selected},5kg,30.00,9\n"
+    sheet = header + row.format(code="A", title="融水香糯米", selected=0)
+    sheet += row.format(code="B", title="融水紫黑香糯", selected=0)
+    import_catalog(db.session, "a.csv", io.BytesIO(sheet.encode()))
+    ids = product_ids(client, headers, q="香糯")
+
+    import_catalog(
+        db.session,
+        "b.csv",
+        io.BytesIO((header + row.format(code="A", title="融水香糯米", selected=1)).encode()),
+    )
+
+    assert ids == sorted(ids, reverse=True)
+    assert product_ids(client, headers, q="香糯")[0] == min(ids)
