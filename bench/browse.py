@@ -70,10 +70,10 @@ def start_gunicorn(app: str, port: int, env: dict[str, str], log: Path) -> subpr
     )
     for _ in range(100):
         try:
-            requests.get(f"http://127.0.0.1:{port}/", timeout=1)
+            requests.get(f"http://127.0.0.1:{port}/", timeout=10)
             return process
-        except requests.ConnectionError:
-            time.sleep(0.2)
+        except requests.RequestException:
+            time.sleep(0.3)
     stop(process)
     raise SystemExit(f"gunicorn on port {port} did not start, see {log}")
 
@@ -143,7 +143,11 @@ def run(db_name: str, database_url: str, args) -> list[str]:
     env = {"DATABASE_URL": database_url, "SECRET_KEY": SECRET, "MINIAPP_ENV": "production"}
     base = f"http://127.0.0.1:{APP_PORT}"
     app = start_gunicorn("miniapp_api:create_app()", APP_PORT, env, OUT / f"gunicorn-{db_name}.log")
-    bare = start_gunicorn("bare_app:create_app()", BARE_PORT, {}, OUT / "gunicorn-bare.log")
+    try:
+        bare = start_gunicorn("bare_app:create_app()", BARE_PORT, {}, OUT / "gunicorn-bare.log")
+    except BaseException:
+        stop(app)
+        raise
     try:
         cases = {"bare Flask, fixed 20 items": f"http://127.0.0.1:{BARE_PORT}/items"}
         cases["default listing"] = f"{base}/api/v1/products"

@@ -27,7 +27,8 @@ def read_categories():
 
 @blp.route("/products", methods=["GET"])
 @employee_required
-@blp.arguments(ProductListArgs, location="query", as_kwargs=True)
+# an instance, not the class: webargs would build a new schema for every request
+@blp.arguments(ProductListArgs(), location="query", as_kwargs=True)
 @blp.response(200, ProductPageSchema)
 def read_products(**args):
     """On-shelf products matching every filter given, paged by cursor."""

@@ -12,14 +12,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Boolean, ColumnElement, Row, bindparam, select, tuple_, update
+from sqlalchemy import Boolean, ColumnElement, Row, Select, bindparam, select, tuple_, update
 from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
 
 from miniapp_api.errors import InvalidRequest, NotFound
 from miniapp_api.paging import decode_cursor, page_of
-from miniapp_api.services.catalog_search import title_match
+from miniapp_api.services.catalog_search import DRIVE, EMPTY, plan_search, search_conditions
 from models.base import UTCDateTime
 from models.catalog import ROOT_CATEGORIES, Category, Product, ProductGram
 
@@ -108,10 +109,26 @@ def category_tree(session: Session) -> list[dict[str, Any]]:
 
 
 def _category_and_below(session: Session, category_id: int) -> list[int]:
-    category = session.get(Category, category_id)
-    if category is None:
+    """The category and every category under it (one read of the small categories table)."""
+    paths = dict(session.execute(select(Category.id, Category.path)).all())
+    if category_id not in paths:
         raise InvalidRequest(details={"category": ["分类不存在"]})
-    return list(session.scalars(select(Category.id).where(Category.path.startswith(category.path))))
+    prefix = paths[category_id]
+    return [id_ for id_, path in paths.items() if path.startswith(prefix)]
+
+
+# the filters of GET /products, as WHERE terms over bound parameters named like the filter
+FILTERS: dict[str, Any] = {
+    "category": lambda: Product.category_id.in_(bindparam("category", expanding=True)),
+    "county": lambda: Product.county == bindparam("county"),
+    "province": lambda: Product.province == bindparam("province"),
+    "priority_county": lambda: (
+        Product.priority_county == bindparam("priority_county", type_=Boolean)
+    ),
+    "selected": lambda: Product.selected == bindparam("selected", type_=Boolean),
+    "min_price": lambda: Product.min_price >= bindparam("min_price"),
+    "max_price": lambda: Product.min_price <= bindparam("max_price"),
+}
 
 
 def list_products(
@@ -120,47 +137,61 @@ def list_products(
     sort: str = "default",
     limit: int = 20,
     cursor: str | None = None,
-    category: int | None = None,
     q: str | None = None,
-    county: str | None = None,
-    province: str | None = None,
-    priority_county: bool | None = None,
-    selected: bool | None = None,
-    min_price: int | None = None,
-    max_price: int | None = None,
+    category: int | None = None,
+    **filters: Any,
 ) -> tuple[Sequence[Row], str | None]:
-    """One page of on-shelf products matching every filter given, in `sort` order, and the
-    cursor of the next page (None on the last page). A cursor from another sort, or anything
-    that is not one of ours, is 422 naming `cursor`.
+    """One page of on-shelf products matching every filter given (`category` includes the
+    categories below it, `q` is a substring of the title; the others are FILTERS), in `sort`
+    order, and the cursor of the next page (None on the last page). A cursor from another
+    sort, or anything that is not one of ours, is 422 naming `cursor`.
 
     Items are rows of `CARD_COLUMNS`, not ORM objects: a list page is the hottest path of the
-    mini-program, and plain rows cost a fraction of loading and tracking 20 objects."""
+    mini-program, and plain rows cost a fraction of loading and tracking 20 objects; likewise
+    each shape of query is built once and then only executed with new values."""
     order = SORTS[sort]
-    conditions: list[ColumnElement[bool]] = [Product.on_shelf.is_(True)]
+    params = {name: value for name, value in filters.items() if value is not None}
+    unknown = set(params) - set(FILTERS)
+    if unknown:
+        raise TypeError(f"unknown filters: {sorted(unknown)}")
     if category is not None:
-        conditions.append(Product.category_id.in_(_category_and_below(session, category)))
-    if county:
-        conditions.append(Product.county == county)
-    if province:
-        conditions.append(Product.province == province)
-    if priority_county is not None:
-        conditions.append(Product.priority_county.is_(priority_county))
-    if selected is not None:
-        conditions.append(Product.selected.is_(selected))
-    if min_price is not None:
-        conditions.append(Product.min_price >= min_price)
-    if max_price is not None:
-        conditions.append(Product.min_price <= max_price)
-    columns = list(CARD_COLUMNS)
-    keys, descending = [*order.columns, Product.id], order.descending
-    statement = select().join_from(Product, Category, Category.id == Product.category_id)
+        params["category"] = _category_and_below(session, category)
+    search_shape = None
     if q and q.strip():
-        match = title_match(session, q.strip(), ranked=sort == "default")
-        if match.is_empty:
+        plan = plan_search(session, q.strip(), ranked=sort == "default")
+        if plan.kind == EMPTY:
             return [], None
-        if match.condition is not None:
-            conditions.append(match.condition)
-        if match.drive_gram is not None:
+        search_shape = plan.shape
+        params.update(plan.params())
+    after = None
+    if cursor:
+        after = _cursor_values(order, cursor, sort)
+        params.update({f"after_{n}": value for n, value in enumerate(after)})
+    statement = _list_statement(
+        sort, tuple(sorted(set(params) & set(FILTERS))), search_shape, after is not None, limit
+    )
+    rows = session.execute(statement, params).all()
+    return page_of(list(rows), limit, lambda p: [sort, *order.key_of(p), p.id])
+
+
+@lru_cache(maxsize=1024)
+def _list_statement(
+    sort: str,
+    filters: tuple[str, ...],
+    search_shape: tuple[str, int, bool] | None,
+    after: bool,
+    limit: int,
+) -> Select:
+    """The query of one shape of list page, values left as bound parameters."""
+    order = SORTS[sort]
+    keys = [*order.columns, Product.id]
+    columns: list[Any] = list(CARD_COLUMNS)
+    statement = select().join_from(Product, Category, Category.id == Product.category_id)
+    conditions: list[ColumnElement[bool]] = [Product.on_shelf.is_(True)]
+    conditions += [FILTERS[name]() for name in filters]
+    if search_shape is not None:
+        conditions += search_conditions(search_shape)
+        if search_shape[0] == DRIVE:
             # walk the term's postings, which carry the default rank (models/catalog.py)
             keys = [ProductGram.selected, ProductGram.sales, ProductGram.product_id]
             columns = [_ranked(column) for column in CARD_COLUMNS]
@@ -169,17 +200,16 @@ def list_products(
                 .join_from(ProductGram, Product, Product.id == ProductGram.product_id)
                 .join(Category, Category.id == Product.category_id)
             )
-            conditions.append(ProductGram.gram == match.drive_gram)
-    if cursor:
-        conditions.append(_after(keys, descending, cursor, sort, order.key_types()))
-    statement = (
+    if after:
+        bound = [bindparam(f"after_{n}", type_=key.type) for n, key in enumerate(keys)]
+        left, right = tuple_(*keys), tuple_(*bound)
+        conditions.append(left < right if order.descending else left > right)
+    return (
         statement.add_columns(*columns)
         .where(*conditions)
-        .order_by(*(key.desc() if descending else key.asc() for key in keys))
+        .order_by(*(key.desc() if order.descending else key.asc() for key in keys))
         .limit(limit + 1)
     )
-    rows = session.execute(statement).all()
-    return page_of(list(rows), limit, lambda p: [sort, *order.key_of(p), p.id])
 
 
 def _ranked(column: Any) -> Any:
@@ -191,22 +221,20 @@ def _ranked(column: Any) -> Any:
     return column
 
 
-def _after(
-    keys: list[Any], descending: bool, cursor: str, sort: str, key_types: tuple[type, ...]
-) -> ColumnElement[bool]:
-    """The keyset condition: strictly after the (sort key, id) the cursor carries."""
-    values = decode_cursor(cursor, (str, *key_types, int))
+def _cursor_values(order: SortOrder, cursor: str, sort: str) -> list[Any]:
+    """The (sort key, id) a cursor carries, as values to bind; 422 naming `cursor` if it is
+    not one of ours or belongs to another sort."""
+    values = decode_cursor(cursor, (str, *order.key_types(), int))
     if values[0] != sort:
         raise InvalidRequest(details={"cursor": ["游标与排序方式不符，请从第一页重新加载"]})
     bound = []
-    for column, value in zip(keys, values[1:], strict=True):
+    for column, value in zip([*order.columns, Product.id], values[1:], strict=True):
         if isinstance(column.type, UTCDateTime):
             value = _moment(value)
         elif isinstance(column.type, Boolean):
             value = bool(value)
-        bound.append(bindparam(None, value, type_=column.type))
-    left, right = tuple_(*keys), tuple_(*bound)
-    return left < right if descending else left > right
+        bound.append(value)
+    return bound
 
 
 def _moment(text: str) -> datetime:

@@ -30,7 +30,7 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
-    and_,
+    bindparam,
     delete,
     func,
     insert,
@@ -101,59 +101,89 @@ def _chunks(items: list, size: int) -> Iterator[list]:
         yield items[start : start + size]
 
 
-@dataclass
-class TitleMatch:
-    """How a page finds the products whose title contains the query."""
+@dataclass(frozen=True)
+class SearchPlan:
+    """How a page finds the products whose title contains the query: the plan's shape (which
+    picks a prepared statement) and the values bound into it."""
 
-    condition: ColumnElement[bool] | None  # the WHERE clause to add on products
-    drive_gram: str | None = None  # walk this gram's postings in rank order (default sort)
-    is_empty: bool = False  # some gram is in no title: nothing can match
+    kind: str  # DRIVE, IDS, WALK or EMPTY
+    drive_gram: str | None = None  # DRIVE: walk this gram's postings in rank order
+    check_grams: tuple[str, ...] = ()  # grams each product must also hold
+    pattern: str | None = None  # LIKE pattern confirming the whole string (3+ characters)
+    ids: tuple[int, ...] = ()  # IDS: the candidates
+
+    @property
+    def shape(self) -> tuple[str, int, bool]:
+        return (self.kind, len(self.check_grams), self.pattern is not None)
+
+    def params(self) -> dict[str, Any]:
+        values: dict[str, Any] = {f"gram_{n}": gram for n, gram in enumerate(self.check_grams)}
+        if self.drive_gram is not None:
+            values["drive_gram"] = self.drive_gram
+        if self.pattern is not None:
+            values["pattern"] = self.pattern
+        if self.kind == IDS:
+            values["ids"] = list(self.ids)
+        return values
 
 
-def title_match(session: Session, text: str, *, ranked: bool) -> TitleMatch:
-    """The condition that finds titles containing `text` (stripped, non-empty), and the plan
-    for it (see above). `ranked`: the page is in the default order, which the postings carry."""
+DRIVE, IDS, WALK, EMPTY = "drive", "ids", "walk", "empty"
+
+
+def plan_search(session: Session, text: str, *, ranked: bool) -> SearchPlan:
+    """The plan that finds titles containing `text` (stripped, non-empty); see above.
+    `ranked`: the page is in the default order, which the postings carry."""
     text = text.lower()
     grams = query_grams(text)
-    confirm = None if len(text) <= 2 else func.lower(Product.title).contains(text, autoescape=True)
+    pattern = None if len(text) <= 2 else f"%{_escape_like(text)}%"
     if ranked and len(grams) == 1:
-        return TitleMatch(confirm, drive_gram=grams[0])
+        return SearchPlan(DRIVE, drive_gram=grams[0], pattern=pattern)
     counts = _counts(session, grams)
     rarest = min(grams, key=lambda gram: counts[gram])
     if counts[rarest] == 0:
-        return TitleMatch(None, is_empty=True)
-    others = [gram for gram in grams if gram != rarest]
+        return SearchPlan(EMPTY)
+    others = tuple(gram for gram in grams if gram != rarest)
     if ranked:
         # the rarest gram's postings, in rank order; the others and the LIKE only filter them
-        return TitleMatch(_has_grams(others, confirm), drive_gram=rarest)
+        return SearchPlan(DRIVE, drive_gram=rarest, check_grams=others, pattern=pattern)
     if counts[rarest] < FEW:
         # few candidates: the database looks up just those and sorts them
         ids = session.scalars(select(ProductGram.product_id).where(ProductGram.gram == rarest))
-        condition = Product.id.in_(list(ids))
-        return TitleMatch(condition if confirm is None else condition & confirm)
+        return SearchPlan(IDS, ids=tuple(ids), pattern=pattern)
     # every gram is common: a walk down the sort order's index meets matches soon
-    return TitleMatch(_has_grams(grams, confirm))
+    return SearchPlan(WALK, check_grams=tuple(grams), pattern=pattern)
+
+
+def search_conditions(shape: tuple[str, int, bool]) -> list[ColumnElement[bool]]:
+    """The WHERE terms of a plan's shape, with its values as bound parameters."""
+    kind, checks, confirm = shape
+    like = func.lower(Product.title).like(bindparam("pattern"), escape="/") if confirm else None
+    terms: list[ColumnElement[bool]] = []
+    if kind == DRIVE:
+        terms.append(ProductGram.gram == bindparam("drive_gram"))
+    if kind == IDS:
+        terms.append(Product.id.in_(bindparam("ids", expanding=True)))
+        return terms + ([like] if like is not None else [])
+    terms.extend(_has_grams(checks, like))
+    return terms
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("/", "//").replace("%", "/%").replace("_", "/_")
+
+
+_COUNTS = select(GramCount.gram, GramCount.products).where(
+    GramCount.gram.in_(bindparam("grams", expanding=True))
+)
 
 
 def _counts(session: Session, grams: list[str]) -> dict[str, int]:
     """How many titles hold each gram (0 for a gram no title holds)."""
-    found = session.execute(
-        select(GramCount.gram, GramCount.products).where(GramCount.gram.in_(grams))
-    )
+    found = session.execute(_COUNTS, {"grams": grams})
     return {gram: 0 for gram in grams} | {gram: n for gram, n in found}
 
 
-_POSTING_ALIASES: list[Any] = []
-
-
-def _posting_alias(n: int) -> Any:
-    """The n-th alias of the postings table (made once: making one costs more than a query)."""
-    while len(_POSTING_ALIASES) <= n:
-        _POSTING_ALIASES.append(aliased(ProductGram, name=f"posting_{len(_POSTING_ALIASES)}"))
-    return _POSTING_ALIASES[n]
-
-
-def _has_grams(grams: list[str], confirm: ColumnElement[bool] | None) -> ColumnElement[bool] | None:
+def _has_grams(checks: int, like: ColumnElement[bool] | None) -> list[ColumnElement[bool]]:
     """A product holds every gram, checked on the postings by its id alone; the LIKE that
     confirms the whole string sits inside the last check, so that SQLite reads a product's
     row only for products that hold every gram.
@@ -161,15 +191,15 @@ def _has_grams(grams: list[str], confirm: ColumnElement[bool] | None) -> ColumnE
     Each check is a correlated subquery with OFFSET 0: PostgreSQL then keeps it as a probe per
     product instead of turning it into a join that reads every posting of the gram and sorts
     them, which is what makes a page cost a few probes however common the term is."""
-    if not grams:
-        return confirm
-    checks = []
-    for n, gram in enumerate(grams):
-        posting = _posting_alias(n)
+    if not checks:
+        return [like] if like is not None else []
+    terms = []
+    for n in range(checks):
+        posting = aliased(ProductGram, name=f"posting_{n}")
         probe = select(posting.product_id).where(
-            posting.gram == gram, posting.product_id == Product.id
+            posting.gram == bindparam(f"gram_{n}"), posting.product_id == Product.id
         )
-        if confirm is not None and n == len(grams) - 1:
-            probe = probe.where(confirm)
-        checks.append(probe.offset(0).exists())
-    return and_(*checks)
+        if like is not None and n == checks - 1:
+            probe = probe.where(like)
+        terms.append(probe.offset(0).exists())
+    return terms
