@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from miniapp_api.catalog_data import demo_products
+from miniapp_api.services.catalog import record_sales
 from miniapp_api.services.catalog_import import import_catalog
 from models.catalog import Product
 
@@ -25,8 +26,8 @@ def demo_catalogue_csv() -> bytes:
 def load_demo_catalog(session: Session) -> list[str]:
     """Import the demo catalogue through the real import, then give products some sales."""
     report = import_catalog(session, "demo-catalogue.csv", io.BytesIO(demo_catalogue_csv()))
-    for product in session.scalars(select(Product)):
-        product.sales = (product.id * 7919) % 500
+    for product_id in session.scalars(select(Product.id)):
+        record_sales(session, product_id, (product_id * 7919) % 500)
     session.commit()
     return [
         f"Catalogue: {report.created} demo products in six categories from the 99 counties of "

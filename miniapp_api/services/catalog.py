@@ -22,7 +22,7 @@ from miniapp_api.errors import InvalidRequest, NotFound
 from miniapp_api.paging import decode_cursor, page_of
 from miniapp_api.services.catalog_search import DRIVE, EMPTY, plan_search, search_conditions
 from models.base import UTCDateTime
-from models.catalog import ROOT_CATEGORIES, Category, Product, ProductGram
+from models.catalog import ROOT_CATEGORIES, Category, Product, ProductGram, Sku
 
 
 class ProductNotFound(NotFound):
@@ -273,6 +273,28 @@ def record_sales(session: Session, product_id: int, quantity: int) -> None:
         update(ProductGram)
         .where(ProductGram.product_id == product_id)
         .values(sales=ProductGram.sales + quantity)
+    )
+
+
+def take_stock(session: Session, sku_id: int, quantity: int) -> bool:
+    """Take `quantity` units of a SKU's stock if that many are left, in one conditional
+    UPDATE (two buyers of the last unit cannot both get it). False when too few are left."""
+    taken = session.execute(
+        update(Sku)
+        .where(Sku.id == sku_id, Sku.stock >= quantity)
+        .values(stock=Sku.stock - quantity)
+        .execution_options(synchronize_session=False)
+    )
+    return taken.rowcount == 1
+
+
+def return_stock(session: Session, sku_id: int, quantity: int) -> None:
+    """Put back stock taken for an order that did not go through."""
+    session.execute(
+        update(Sku)
+        .where(Sku.id == sku_id)
+        .values(stock=Sku.stock + quantity)
+        .execution_options(synchronize_session=False)
     )
 
 

@@ -245,3 +245,15 @@ def test_the_catalogue_needs_an_employee_token(client, catalogue):
         response = client.get(path)
         assert response.status_code == 401
         assert response.get_json()["error"]["code"] == "unauthenticated"
+
+
+def test_list_items_written_by_hand_match_the_documented_schema(client, headers, catalogue):
+    from miniapp_api.schemas.catalog import ProductCardSchema, product_card
+    from miniapp_api.services.catalog import list_products
+    from models import Product
+
+    rows, _ = list_products(db.session, limit=5)
+
+    for row in rows:
+        product = db.session.get(Product, row.id)
+        assert product_card(row) == ProductCardSchema().dump(product)
