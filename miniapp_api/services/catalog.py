@@ -20,7 +20,13 @@ from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
 
 from miniapp_api.errors import InvalidRequest, NotFound
 from miniapp_api.paging import decode_cursor, page_of
-from miniapp_api.services.catalog_search import DRIVE, EMPTY, plan_search, search_conditions
+from miniapp_api.services.catalog_search import (
+    DRIVE,
+    DRIVE_RAREST,
+    EMPTY,
+    plan_search,
+    search_conditions,
+)
 from models.base import UTCDateTime
 from models.catalog import ROOT_CATEGORIES, Category, Product, ProductGram, Sku
 
@@ -191,7 +197,7 @@ def _list_statement(
     conditions += [FILTERS[name]() for name in filters]
     if search_shape is not None:
         conditions += search_conditions(search_shape)
-        if search_shape[0] == DRIVE:
+        if search_shape[0] in (DRIVE, DRIVE_RAREST):
             # walk the term's postings, which carry the default rank (models/catalog.py)
             keys = [ProductGram.selected, ProductGram.sales, ProductGram.product_id]
             columns = [_ranked(column) for column in CARD_COLUMNS]

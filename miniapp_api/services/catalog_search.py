@@ -1,25 +1,38 @@
 """Chinese substring search on product titles, fast at 100,000 products on SQLite and PostgreSQL.
 
-The index is a table of n-grams, `product_grams (gram, product_id)`, holding every distinct
-character and every pair of adjacent characters of each lower-cased title. A query of one
-character looks up its unigram, a query of two its bigram (both exact answers), a longer one
-intersects its bigrams and confirms the whole string with LIKE. It is plain SQL on a primary
-key, so both databases behave the same; SQLite FTS5's trigram tokenizer cannot answer one- or
-two-character queries, and PostgreSQL's pg_trgm with a GIN index answers them only by falling
-back to a scan (figures in README.md, "Catalogue").
+The index is a postings table, `product_grams (gram, product_id, selected, sales)`, holding
+every distinct character and every pair of adjacent characters of each lower-cased title, and
+`gram_counts`, how many titles hold each gram. A query of one character is answered by its
+unigram and one of two characters by its bigram (both exact); a longer one needs all of its
+bigrams and a LIKE on the title to confirm the whole string. It is plain SQL over B-tree
+indexes, so SQLite and PostgreSQL run the same plans.
 
-A title search is combined with sorting and cursor paging, which is where a naive plan is slow:
-a common term ("米") matches tens of thousands of products that would all be sorted for one
-page, and a rare term walked along the sort index scans everything. So `title_match` looks at
-the postings of each gram, reading at most `FEW` of them:
+Search is combined with sorting and cursor paging, which is where naive plans are slow: a
+common term ("米", one title in seven) has tens of thousands of matches to sort for one page,
+and a rare one walked along the sort order's index reads the whole catalogue. So:
 
-* some gram has fewer than `FEW` postings: the candidates are those few ids (intersected over
-  every such gram); the database sorts at most `FEW` rows;
-* every gram is common: the page walks the sort order's index and keeps titles that match,
-  which finds a page after reading about `limit × catalogue / matches` rows.
+* DRIVE (the default order, which is what the mini-program shows): each posting carries the
+  product's default rank (832优选, sales), and `ix_product_grams_rank (gram, selected, sales,
+  product_id)` lists a gram's products already in page order. A page walks the postings of
+  the query's rarest gram, checks the other grams by probes on the postings' primary key and
+  confirms with LIKE: a common term fills the page at once, a rare one ends when its few
+  postings do. Cost: about limit × (postings of the rarest gram / matches), never more than
+  the rarest gram's postings.
+* IDS (other sorts, a gram held by fewer than FEW titles): the candidates are that gram's
+  postings; the database fetches and sorts at most FEW products.
+* WALK (other sorts, every gram common): walk the sort order's index and probe the postings
+  for each product met; with every gram in at least FEW titles, a page comes after about
+  limit × catalogue / FEW products.
 
-A string whose bigrams are each common but which is itself rare (possible only for three or
-more characters) falls in the second case and walks further; see README.md.
+The one slow case left is a query of three or more characters whose bigrams are each common
+while the whole string is rare, under a non-default sort: the walk then goes far.
+
+Why not the databases' own indexes (bench/search_alternatives.py; README.md "Catalogue"):
+SQLite FTS5's trigram tokenizer cannot answer one- or two-character queries at all. pg_trgm
+does extract trigrams from Chinese under this cluster's lc_ctype C.UTF-8, but a LIKE of fewer
+than three characters has no trigram to look up, and with ORDER BY ... LIMIT the planner
+prefers walking the sort index even for a rare three-character term (36 ms for a term in no
+title, against 0.2 ms here). Neither helps with the page order, which is what costs.
 """
 
 from __future__ import annotations
@@ -40,7 +53,7 @@ from sqlalchemy.orm import Session, aliased
 
 from models.catalog import GramCount, Product, ProductGram
 
-FEW = 1000  # postings above which a gram counts as common
+FEW = 1000  # titles holding a gram above which it counts as common
 
 
 def title_grams(title: str) -> set[str]:
@@ -106,7 +119,7 @@ class SearchPlan:
     """How a page finds the products whose title contains the query: the plan's shape (which
     picks a prepared statement) and the values bound into it."""
 
-    kind: str  # DRIVE, IDS, WALK or EMPTY
+    kind: str  # DRIVE, DRIVE_RAREST, IDS, WALK or EMPTY
     drive_gram: str | None = None  # DRIVE: walk this gram's postings in rank order
     check_grams: tuple[str, ...] = ()  # grams each product must also hold
     pattern: str | None = None  # LIKE pattern confirming the whole string (3+ characters)
@@ -124,10 +137,12 @@ class SearchPlan:
             values["pattern"] = self.pattern
         if self.kind == IDS:
             values["ids"] = list(self.ids)
+        if self.kind == DRIVE_RAREST:
+            values["grams"] = list(self.check_grams)
         return values
 
 
-DRIVE, IDS, WALK, EMPTY = "drive", "ids", "walk", "empty"
+DRIVE, DRIVE_RAREST, IDS, WALK, EMPTY = "drive", "drive_rarest", "ids", "walk", "empty"
 
 
 def plan_search(session: Session, text: str, *, ranked: bool) -> SearchPlan:
@@ -138,14 +153,14 @@ def plan_search(session: Session, text: str, *, ranked: bool) -> SearchPlan:
     pattern = None if len(text) <= 2 else f"%{_escape_like(text)}%"
     if ranked and len(grams) == 1:
         return SearchPlan(DRIVE, drive_gram=grams[0], pattern=pattern)
+    if ranked:
+        # the rarest gram's postings, in rank order, the rarest chosen by the query itself
+        # (one round trip); every gram and the LIKE then filter them
+        return SearchPlan(DRIVE_RAREST, check_grams=tuple(grams), pattern=pattern)
     counts = _counts(session, grams)
     rarest = min(grams, key=lambda gram: counts[gram])
     if counts[rarest] == 0:
         return SearchPlan(EMPTY)
-    others = tuple(gram for gram in grams if gram != rarest)
-    if ranked:
-        # the rarest gram's postings, in rank order; the others and the LIKE only filter them
-        return SearchPlan(DRIVE, drive_gram=rarest, check_grams=others, pattern=pattern)
     if counts[rarest] < FEW:
         # few candidates: the database looks up just those and sorts them
         ids = session.scalars(select(ProductGram.product_id).where(ProductGram.gram == rarest))
@@ -161,6 +176,8 @@ def search_conditions(shape: tuple[str, int, bool]) -> list[ColumnElement[bool]]
     terms: list[ColumnElement[bool]] = []
     if kind == DRIVE:
         terms.append(ProductGram.gram == bindparam("drive_gram"))
+    if kind == DRIVE_RAREST:
+        terms.append(ProductGram.gram == _RAREST)
     if kind == IDS:
         terms.append(Product.id.in_(bindparam("ids", expanding=True)))
         return terms + ([like] if like is not None else [])
@@ -172,6 +189,14 @@ def _escape_like(text: str) -> str:
     return text.replace("/", "//").replace("%", "/%").replace("_", "/_")
 
 
+# the query's rarest gram that some title holds (NULL when none does: then nothing matches)
+_RAREST = (
+    select(GramCount.gram)
+    .where(GramCount.gram.in_(bindparam("grams", expanding=True)))
+    .order_by(GramCount.products, GramCount.gram)
+    .limit(1)
+    .scalar_subquery()
+)
 _COUNTS = select(GramCount.gram, GramCount.products).where(
     GramCount.gram.in_(bindparam("grams", expanding=True))
 )
