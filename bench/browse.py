@@ -19,8 +19,8 @@ import argparse
 import os
 import re
 import shlex
-import statistics
 import signal
+import statistics
 import subprocess
 import sys
 import time
