@@ -137,8 +137,6 @@ class SearchPlan:
             values["pattern"] = self.pattern
         if self.kind == IDS:
             values["ids"] = list(self.ids)
-        if self.kind == DRIVE_RAREST:
-            values["grams"] = list(self.check_grams)
         return values
 
 
@@ -177,7 +175,7 @@ def search_conditions(shape: tuple[str, int, bool]) -> list[ColumnElement[bool]]
     if kind == DRIVE:
         terms.append(ProductGram.gram == bindparam("drive_gram"))
     if kind == DRIVE_RAREST:
-        terms.append(ProductGram.gram == _RAREST)
+        terms.append(ProductGram.gram == _rarest(checks))
     if kind == IDS:
         terms.append(Product.id.in_(bindparam("ids", expanding=True)))
         return terms + ([like] if like is not None else [])
@@ -189,14 +187,19 @@ def _escape_like(text: str) -> str:
     return text.replace("/", "//").replace("%", "/%").replace("_", "/_")
 
 
-# the query's rarest gram that some title holds (NULL when none does: then nothing matches)
-_RAREST = (
-    select(GramCount.gram)
-    .where(GramCount.gram.in_(bindparam("grams", expanding=True)))
-    .order_by(GramCount.products, GramCount.gram)
-    .limit(1)
-    .scalar_subquery()
-)
+def _rarest(checks: int) -> Any:
+    """The query's rarest gram that some title holds (NULL when none does: nothing matches).
+    Its grams are the checks' own parameters: a fixed list keeps the SQL text the same."""
+    grams = [bindparam(f"gram_{n}") for n in range(checks)]
+    return (
+        select(GramCount.gram)
+        .where(GramCount.gram.in_(grams))
+        .order_by(GramCount.products, GramCount.gram)
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
 _COUNTS = select(GramCount.gram, GramCount.products).where(
     GramCount.gram.in_(bindparam("grams", expanding=True))
 )
