@@ -137,8 +137,9 @@ class ProductGram(db.Model):
 
 class GramCount(db.Model):
     """How many titles hold each gram: what the search uses to choose its plan (the rarest
-    gram, and whether a term is common). Recounted by `index_titles` for the grams it touches;
-    a count that lags only makes a plan slower, never an answer wrong."""
+    gram, and whether a term is common). Recounted by `index_titles` for the grams it touches,
+    in the same transaction as the postings: every gram with postings has its row here (a gram
+    without one is taken to be in no title)."""
 
     __tablename__ = "gram_counts"
 

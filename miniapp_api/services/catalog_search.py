@@ -41,19 +41,14 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import (
-    ColumnElement,
-    bindparam,
-    delete,
-    func,
-    insert,
-    select,
-)
+from sqlalchemy import ColumnElement, bindparam, delete, func, insert, select
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session, aliased
 
 from models.catalog import GramCount, Product, ProductGram
 
 FEW = 1000  # titles holding a gram above which it counts as common
+_INDEX_LOCK = 832_005  # PostgreSQL advisory lock taken while the search index is written
 
 
 def title_grams(title: str) -> set[str]:
@@ -76,6 +71,10 @@ def index_titles(session: Session, products: Iterable[Product]) -> None:
     products = list(products)
     if not products:
         return
+    if session.get_bind().dialect.name == "postgresql":
+        # one writer of the index at a time: two imports recounting the same gram would
+        # otherwise both insert its count (SQLite has one writer anyway)
+        session.execute(sql_text("SELECT pg_advisory_xact_lock(:key)"), {"key": _INDEX_LOCK})
     ids = [p.id for p in products]
     touched: set[str] = set()
     for chunk in _chunks(ids, 500):
