@@ -177,18 +177,47 @@ def test_search_finds_titles_containing_the_query(client, headers, titled, query
     assert sorted(found) == sorted(titled[t] for t in expected)
 
 
+@pytest.mark.parametrize("sort", ["price_asc", "sales", "newest"])
 def test_search_gives_the_same_answers_when_every_term_is_common(
-    client, headers, titled, monkeypatch
+    client, headers, titled, monkeypatch, sort
 ):
     from miniapp_api.services import catalog_search
 
     monkeypatch.setattr(catalog_search, "FEW", 1)  # every gram "common": walk the sort order
 
-    assert sorted(product_ids(client, headers, q="香")) == sorted(
+    found = product_ids(client, headers, q="香", sort=sort)
+    assert sorted(found) == sorted(
         titled[t] for t in ("贵州从江香猪腊肉", "环江香粳米", "香菇干货", "融水香糯米")
     )
-    assert product_ids(client, headers, q="从江香猪") == [titled["贵州从江香猪腊肉"]]
-    assert product_ids(client, headers, q="江香米") == []
+    assert product_ids(client, headers, q="从江香猪", sort=sort) == [titled["贵州从江香猪腊肉"]]
+    assert product_ids(client, headers, q="江香米", sort=sort) == []
+
+
+@pytest.mark.parametrize("few", [1000, 1])  # 1: every gram common, the sort index is walked
+@pytest.mark.parametrize("sort", ["default", "price_asc", "sales", "newest", "price_desc"])
+def test_a_long_query_pages_through_its_matches_in_every_sort(
+    client, headers, monkeypatch, sort, few
+):
+    from miniapp_api.services import catalog_search
+
+    monkeypatch.setattr(catalog_search, "FEW", few)
+    ids = {
+        make_product(f"从江香猪腊肉{n}号", prices=(1000 + n % 3,), sales=n % 2).id for n in range(7)
+    }
+    make_product("从江椪柑")
+    make_product("香猪从江")  # every bigram but one, not the string
+
+    seen: list[int] = []
+    cursor = None
+    while True:
+        query = {"q": "从江香猪", "limit": 3, "sort": sort} | ({"cursor": cursor} if cursor else {})
+        body = client.get("/api/v1/products", query_string=query, headers=headers).get_json()
+        seen.extend(i["id"] for i in body["items"])
+        cursor = body["next_cursor"]
+        if not cursor:
+            break
+
+    assert sorted(seen) == sorted(ids) and len(seen) == len(ids)
 
 
 def test_search_pages_by_cursor_like_any_list(client, headers):
