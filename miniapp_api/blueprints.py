@@ -1,9 +1,11 @@
 """Every blueprint the service serves, in one list: the map of the HTTP surface."""
 
 from miniapp_api.admin import auth as admin_auth
+from miniapp_api.admin import catalog as admin_catalog
 from miniapp_api.admin import totals as admin_totals
 from miniapp_api.admin import units as admin_units
 from miniapp_api.mp import auth as mp_auth
+from miniapp_api.mp import catalog as mp_catalog
 from miniapp_api.mp import contribution as mp_contribution
 from miniapp_api.mp import me as mp_me
 from miniapp_api.mp import units as mp_units
@@ -12,8 +14,10 @@ BLUEPRINTS = [
     mp_auth.blp,
     mp_me.blp,
     mp_units.blp,
+    mp_catalog.blp,
+    mp_contribution.blp,
     admin_auth.blp,
     admin_units.blp,
-    mp_contribution.blp,
     admin_totals.blp,
+    admin_catalog.blp,
 ]

@@ -98,6 +98,19 @@ def admins_create(
     click.echo(f"created admin {admin.username} (id {admin.id}, {admin.role}, {scope})")
 
 
+catalog = click.Group("catalog", help="The product catalogue.")
+
+
+@catalog.command("import")
+@click.argument("file", type=click.Path(dir_okay=False))
+def catalog_import(file: str) -> None:
+    """Import products and SKUs from FILE (.xlsx or .csv); all rows or nothing."""
+    from miniapp_api.imports import import_file_from_cli
+    from miniapp_api.services.catalog_import import import_catalog
+
+    import_file_from_cli(db.session, file, import_catalog)
+
+
 def register_commands(app: Flask) -> None:
     from miniapp_api.ledger_commands import entries, totals
 
@@ -106,3 +119,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(admins)
     app.cli.add_command(entries)
     app.cli.add_command(totals)
+    app.cli.add_command(catalog)

@@ -140,3 +140,61 @@ def make_entry(
     )
     db.session.commit()
     return entry
+
+
+# --- catalogue -------------------------------------------------------------------------------
+
+
+def root_category(name: str = "米面粮油"):
+    from miniapp_api.services.catalog import ensure_root_categories
+
+    roots = {c.name: c for c in ensure_root_categories(db.session)}
+    db.session.commit()
+    return roots[name]
+
+
+def make_product(
+    title: str | None = None,
+    *,
+    category=None,
+    supplier: Supplier | None = None,
+    prices: tuple[int, ...] = (1000,),
+    province: str = "广西壮族自治区",
+    city: str = "河池市",
+    county: str = "环江毛南族自治县",
+    priority_county: bool = False,
+    selected: bool = False,
+    on_shelf: bool = True,
+    sales: int = 0,
+    created_at=None,
+):
+    """A product with one SKU per price (fen), indexed for search."""
+    from miniapp_api.services.catalog_search import index_titles
+    from models.catalog import Product, Sku
+
+    number = next(_sequence)
+    product = Product(
+        code=f"P{number:06d}",
+        title=title or f"测试商品{number}",
+        description="",
+        category=category or root_category(),
+        supplier=supplier or make_supplier(),
+        province=province,
+        city=city,
+        county=county,
+        priority_county=priority_county,
+        selected=selected,
+        on_shelf=on_shelf,
+        sales=sales,
+        image_url=f"https://img.example.com/{number}.jpg",
+        images=[f"https://img.example.com/{number}.jpg"],
+        skus=[Sku(spec=f"规格{i + 1}", price=price, stock=100) for i, price in enumerate(prices)],
+    )
+    if created_at is not None:
+        product.created_at = created_at
+    product.refresh_min_price()
+    db.session.add(product)
+    db.session.flush()
+    index_titles(db.session, [product])
+    db.session.commit()
+    return product

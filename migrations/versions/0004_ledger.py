@@ -1,7 +1,7 @@
 """ledger: counted entries and per-unit, per-year, per-source totals
 
 Revision ID: 0004
-Revises: 0002
+Revises: 0003
 Create Date: 2026-11-26 10:20:00
 
 """
@@ -13,7 +13,7 @@ import models.base  # noqa: F401  (column types the revisions name)
 
 # revision identifiers, used by Alembic.
 revision = "0004"
-down_revision = "0002"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 

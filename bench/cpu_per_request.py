@@ -1,0 +1,77 @@
+"""CPU time the app spends per request, case by case, through Flask's test client.
+
+    python bench/cpu_per_request.py [--db sqlite|postgres|both]
+
+bench/browse.py measures throughput under load, which on a machine shared with other work swings
+from run to run. This measures what each case costs the app's own process (time.process_time,
+so waiting on the database and other processes' work are not counted), interleaving the cases,
+on the same 100,000-product catalogue: a steadier view of the same ratios. For PostgreSQL the
+database server's own work is not in these figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+from urllib.parse import quote
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from browse import POSTGRES_URL, SEARCHES, SECRET, SQLITE_URL, prepare  # noqa: E402
+
+ROUNDS, PER_ROUND = 10, 50
+
+
+def measure(db_name: str, url: str) -> list[str]:
+    token, category = prepare(url, 100_000, regenerate=False)
+    os.environ.update({"DATABASE_URL": url, "SECRET_KEY": SECRET, "MINIAPP_ENV": "production"})
+    import bare_app
+
+    from miniapp_api import create_app
+
+    client = create_app().test_client()
+    bare = bare_app.create_app().test_client()
+    headers = {"Authorization": f"Bearer {token}"}
+    cases = {
+        "bare Flask, fixed 20 items": (bare, "/items"),
+        "GET /me (auth and framework alone)": (client, "/api/v1/me"),
+        "default listing": (client, "/api/v1/products"),
+        "category filter": (client, f"/api/v1/products?category={category}"),
+    }
+    for name, q in SEARCHES.items():
+        cases[name] = (client, f"/api/v1/products?q={quote(q)}")
+    spent = dict.fromkeys(cases, 0.0)
+    for test_client, path in cases.values():
+        for _ in range(20):
+            assert test_client.get(path, headers=headers).status_code == 200
+    for _ in range(ROUNDS):
+        for name, (test_client, path) in cases.items():
+            start = time.process_time()
+            for _ in range(PER_ROUND):
+                test_client.get(path, headers=headers)
+            spent[name] += time.process_time() - start
+    per_request = {name: total / (ROUNDS * PER_ROUND) * 1000 for name, total in spent.items()}
+    default = per_request["default listing"]
+    lines = [f"{db_name}: app CPU ms per request (ratio: default's cost / this case's cost)"]
+    for name, ms in per_request.items():
+        lines.append(f"  {name}: {ms:.2f} ms ({default / ms:.2f})")
+    return lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="app CPU per request")
+    parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
+    args = parser.parse_args()
+    targets = {"sqlite": SQLITE_URL, "postgres": POSTGRES_URL}
+    names = list(targets) if args.db == "both" else [args.db]
+    lines: list[str] = []
+    for name in names:
+        lines += measure(name, targets[name])
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,41 @@
+"""Catalogue administration for the platform operator: import, off shelf and on shelf."""
+
+from flask_smorest import Blueprint
+
+from miniapp_api.auth import admin_required
+from miniapp_api.extensions import db
+from miniapp_api.schemas.catalog import ShelfStateSchema
+from miniapp_api.schemas.imports import ImportReportSchema, UploadSchema
+from miniapp_api.services.catalog import set_on_shelf
+from miniapp_api.services.catalog_import import import_catalog
+from models.admin import PLATFORM_ADMIN
+
+blp = Blueprint(
+    "admin_catalog", __name__, url_prefix="/api/v1/admin", description="Catalogue administration"
+)
+
+
+@blp.route("/catalog/import", methods=["POST"])
+@admin_required(PLATFORM_ADMIN)
+@blp.arguments(UploadSchema, location="files")
+@blp.response(200, ImportReportSchema)
+def upload_catalog(files: dict):
+    """Import a catalogue sheet (.xlsx or .csv, one row per SKU); all rows or nothing."""
+    upload = files["file"]
+    return import_catalog(db.session, upload.filename or "", upload.stream).as_dict()
+
+
+@blp.route("/products/<int:product_id>/off-shelf", methods=["POST"])
+@admin_required(PLATFORM_ADMIN)
+@blp.response(200, ShelfStateSchema)
+def take_off_shelf(product_id: int):
+    """Take a product off shelf: it leaves every list and its page answers 404."""
+    return set_on_shelf(db.session, product_id, False)
+
+
+@blp.route("/products/<int:product_id>/on-shelf", methods=["POST"])
+@admin_required(PLATFORM_ADMIN)
+@blp.response(200, ShelfStateSchema)
+def put_on_shelf(product_id: int):
+    """Put a product back on shelf."""
+    return set_on_shelf(db.session, product_id, True)

@@ -1,0 +1,45 @@
+"""The catalogue for the mini-program: categories, product lists and product details."""
+
+from flask import jsonify
+from flask_smorest import Blueprint
+
+from miniapp_api.auth import employee_required
+from miniapp_api.extensions import db
+from miniapp_api.schemas.catalog import (
+    CategoryTreeSchema,
+    ProductDetailSchema,
+    ProductListArgs,
+    ProductPageSchema,
+    product_card,
+)
+from miniapp_api.services.catalog import category_tree, list_products, product_detail
+
+blp = Blueprint("catalog", __name__, url_prefix="/api/v1", description="Product catalogue")
+
+
+@blp.route("/categories", methods=["GET"])
+@employee_required
+@blp.response(200, CategoryTreeSchema)
+def read_categories():
+    """The category tree: the six categories, each with its sub-categories."""
+    return {"items": category_tree(db.session)}
+
+
+@blp.route("/products", methods=["GET"])
+@employee_required
+# an instance, not the class: webargs would build a new schema for every request
+@blp.arguments(ProductListArgs(), location="query", as_kwargs=True)
+@blp.response(200, ProductPageSchema)
+def read_products(**args):
+    """On-shelf products matching every filter given, paged by cursor."""
+    rows, next_cursor = list_products(db.session, **args)
+    # written by hand (same shape as ProductPageSchema): see product_card
+    return jsonify({"items": [product_card(row) for row in rows], "next_cursor": next_cursor})
+
+
+@blp.route("/products/<int:product_id>", methods=["GET"])
+@employee_required
+@blp.response(200, ProductDetailSchema)
+def read_product(product_id: int):
+    """One on-shelf product with its SKUs, origin, supplier and images; else 404."""
+    return product_detail(db.session, product_id)

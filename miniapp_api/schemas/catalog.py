@@ -1,0 +1,111 @@
+"""The catalogue on the wire: the category tree, product lists and details (API.md)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import marshmallow as ma
+
+from miniapp_api.schemas.admins import SupplierRefSchema
+from miniapp_api.schemas.common import Money, PageArgs, PageSchema
+from miniapp_api.services.catalog import SORTS
+from models.money import fen_to_yuan
+
+
+class CategoryNodeSchema(ma.Schema):
+    id = ma.fields.Integer()
+    name = ma.fields.String()
+    children = ma.fields.List(ma.fields.Nested(lambda: CategoryNodeSchema()))
+
+
+class CategoryTreeSchema(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(CategoryNodeSchema))
+
+
+class ProductListArgs(PageArgs):
+    category = ma.fields.Integer(
+        validate=ma.validate.Range(min=1), metadata={"description": "a category id (and below)"}
+    )
+    q = ma.fields.String(
+        validate=ma.validate.Length(max=50),
+        metadata={"description": "a substring of the title, one character or more"},
+    )
+    county = ma.fields.String(validate=ma.validate.Length(min=1, max=50))
+    province = ma.fields.String(validate=ma.validate.Length(min=1, max=50))
+    priority_county = ma.fields.Boolean(metadata={"description": "国家乡村振兴重点帮扶县"})
+    selected = ma.fields.Boolean(metadata={"description": "832优选"})
+    min_price = Money(metadata={"description": "lowest SKU price at least this (yuan)"})
+    max_price = Money(metadata={"description": "lowest SKU price at most this (yuan)"})
+    sort = ma.fields.String(load_default="default", validate=ma.validate.OneOf(list(SORTS)))
+
+    @ma.validates_schema
+    def _price_range(self, data: dict[str, Any], **_: Any) -> None:
+        low, high = data.get("min_price"), data.get("max_price")
+        if low is not None and high is not None and low > high:
+            raise ma.ValidationError("最高价不能低于最低价", field_name="max_price")
+
+
+class CategoryRefSchema(ma.Schema):
+    id = ma.fields.Integer()
+    name = ma.fields.String()
+
+
+class OriginSchema(ma.Schema):
+    province = ma.fields.String()
+    city = ma.fields.String()
+    county = ma.fields.String()
+
+
+class ProductCardSchema(ma.Schema):
+    """A product in a list."""
+
+    id = ma.fields.Integer()
+    title = ma.fields.String()
+    category = ma.fields.Nested(CategoryRefSchema)
+    min_price = Money(metadata={"description": "the lowest SKU price"})
+    origin = ma.fields.Nested(OriginSchema)
+    priority_county = ma.fields.Boolean()
+    selected = ma.fields.Boolean(metadata={"description": "832优选"})
+    image_url = ma.fields.String()
+    sales = ma.fields.Integer()
+
+
+def product_card(row: Any) -> dict[str, Any]:
+    """A list item as ProductCardSchema dumps it, written out by hand: dumping 20 items
+    through marshmallow costs more than the whole rest of the request (bench/browse).
+    tests/api/test_products.py checks the two agree."""
+    return {
+        "id": row.id,
+        "title": row.title,
+        "category": {"id": row.category_id, "name": row.category_name},
+        "min_price": fen_to_yuan(row.min_price),
+        "origin": {"province": row.province, "city": row.city, "county": row.county},
+        "priority_county": row.priority_county,
+        "selected": row.selected,
+        "image_url": row.image_url,
+        "sales": row.sales,
+    }
+
+
+class ProductPageSchema(PageSchema):
+    items = ma.fields.List(ma.fields.Nested(ProductCardSchema))
+
+
+class SkuSchema(ma.Schema):
+    id = ma.fields.Integer()
+    spec = ma.fields.String()
+    price = Money()
+    stock = ma.fields.Integer()
+
+
+class ProductDetailSchema(ProductCardSchema):
+    description = ma.fields.String()
+    images = ma.fields.List(ma.fields.String())
+    supplier = ma.fields.Nested(SupplierRefSchema)
+    skus = ma.fields.List(ma.fields.Nested(SkuSchema))
+    created_at = ma.fields.AwareDateTime()
+
+
+class ShelfStateSchema(ma.Schema):
+    id = ma.fields.Integer()
+    on_shelf = ma.fields.Boolean()

@@ -1,0 +1,315 @@
+"""Browsing the catalogue: the category tree, product lists with filters and sorts, details.
+
+Only products on shelf are shown (an off-shelf product is not found). Lists are paged by
+keyset: the cursor carries the sort's name, the sort key of the last product shown and its id,
+and the next page starts strictly after that (sort key, id) pair, so pages never repeat or
+skip a product even when many share a price. Each sort has an index led by `on_shelf`
+(models/catalog.py), so the first page and a page deep in the list cost the same.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import Boolean, ColumnElement, Row, Select, bindparam, select, tuple_, update
+from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
+
+from miniapp_api.errors import InvalidRequest, NotFound
+from miniapp_api.paging import decode_cursor, page_of
+from miniapp_api.services.catalog_search import (
+    DRIVE,
+    DRIVE_RAREST,
+    EMPTY,
+    plan_search,
+    search_conditions,
+)
+from models.base import UTCDateTime
+from models.catalog import ROOT_CATEGORIES, Category, Product, ProductGram, Sku
+
+
+class ProductNotFound(NotFound):
+    code = "product_not_found"
+    message = "商品不存在或已下架"
+
+
+@dataclass(frozen=True)
+class SortOrder:
+    """Columns to order by (the product id is always the last), and their direction."""
+
+    columns: tuple[InstrumentedAttribute, ...]
+    descending: bool
+
+    def key_of(self, product: Product | Row) -> list[Any]:
+        values: list[Any] = []
+        for column in self.columns:
+            value = getattr(product, column.key)
+            if isinstance(value, bool):
+                value = int(value)
+            elif isinstance(value, datetime):
+                value = value.isoformat()
+            values.append(value)
+        return values
+
+    def key_types(self) -> tuple[type, ...]:
+        kinds = {"created_at": str}
+        return tuple(kinds.get(column.key, int) for column in self.columns)
+
+
+# what a list item shows (API.md), and every sort key
+CARD_COLUMNS = (
+    Product.id,
+    Product.title,
+    Product.category_id,
+    Category.name.label("category_name"),
+    Product.min_price,
+    Product.province,
+    Product.city,
+    Product.county,
+    Product.priority_county,
+    Product.selected,
+    Product.image_url,
+    Product.sales,
+    Product.created_at,
+)
+
+SORTS: dict[str, SortOrder] = {
+    # 832优选 first, then the best sellers
+    "default": SortOrder((Product.selected, Product.sales), descending=True),
+    "price_asc": SortOrder((Product.min_price,), descending=False),
+    "price_desc": SortOrder((Product.min_price,), descending=True),
+    "sales": SortOrder((Product.sales,), descending=True),
+    "newest": SortOrder((Product.created_at,), descending=True),
+}
+
+
+def ensure_root_categories(session: Session) -> list[Category]:
+    """The six categories of DOMAIN.md, created where missing (the migration creates them)."""
+    roots = {
+        c.name: c for c in session.scalars(select(Category).where(Category.parent_id.is_(None)))
+    }
+    for position, name in enumerate(ROOT_CATEGORIES, start=1):
+        if name not in roots:
+            category = Category(name=name, position=position)
+            session.add(category)
+            session.flush()
+            category.path = f"{category.id}/"
+            roots[name] = category
+    session.flush()
+    return [roots[name] for name in ROOT_CATEGORIES]
+
+
+def category_tree(session: Session) -> list[dict[str, Any]]:
+    """Every category, roots first in the platform's order, each with its children."""
+    categories = session.scalars(select(Category).order_by(Category.position, Category.id)).all()
+    nodes = {c.id: {"id": c.id, "name": c.name, "children": []} for c in categories}
+    roots = []
+    for category in categories:
+        node = nodes[category.id]
+        parent = nodes.get(category.parent_id) if category.parent_id else None
+        (parent["children"] if parent else roots).append(node)
+    return roots
+
+
+def _category_and_below(session: Session, category_id: int) -> list[int]:
+    """The category and every category under it (one read of the small categories table)."""
+    paths = dict(session.execute(select(Category.id, Category.path)).all())
+    if category_id not in paths:
+        raise InvalidRequest(details={"category": ["分类不存在"]})
+    prefix = paths[category_id]
+    return [id_ for id_, path in paths.items() if path.startswith(prefix)]
+
+
+# the filters of GET /products, as WHERE terms over bound parameters named like the filter
+FILTERS: dict[str, Any] = {
+    "category": lambda: Product.category_id.in_(bindparam("category", expanding=True)),
+    "county": lambda: Product.county == bindparam("county"),
+    "province": lambda: Product.province == bindparam("province"),
+    "priority_county": lambda: (
+        Product.priority_county == bindparam("priority_county", type_=Boolean)
+    ),
+    "selected": lambda: Product.selected == bindparam("selected", type_=Boolean),
+    "min_price": lambda: Product.min_price >= bindparam("min_price"),
+    "max_price": lambda: Product.min_price <= bindparam("max_price"),
+}
+
+
+def list_products(
+    session: Session,
+    *,
+    sort: str = "default",
+    limit: int = 20,
+    cursor: str | None = None,
+    q: str | None = None,
+    category: int | None = None,
+    **filters: Any,
+) -> tuple[Sequence[Row], str | None]:
+    """One page of on-shelf products matching every filter given (`category` includes the
+    categories below it, `q` is a substring of the title; the others are FILTERS), in `sort`
+    order, and the cursor of the next page (None on the last page). A cursor from another
+    sort, or anything that is not one of ours, is 422 naming `cursor`.
+
+    Items are rows of `CARD_COLUMNS`, not ORM objects: a list page is the hottest path of the
+    mini-program, and plain rows cost a fraction of loading and tracking 20 objects; likewise
+    each shape of query is built once and then only executed with new values."""
+    order = SORTS[sort]
+    params = {name: value for name, value in filters.items() if value is not None}
+    unknown = set(params) - set(FILTERS)
+    if unknown:
+        raise TypeError(f"unknown filters: {sorted(unknown)}")
+    if category is not None:
+        params["category"] = _category_and_below(session, category)
+    search_shape = None
+    if q and q.strip():
+        plan = plan_search(session, q.strip(), ranked=sort == "default")
+        if plan.kind == EMPTY:
+            return [], None
+        search_shape = plan.shape
+        params.update(plan.params())
+    after = None
+    if cursor:
+        after = _cursor_values(order, cursor, sort)
+        params.update({f"after_{n}": value for n, value in enumerate(after)})
+    statement = _list_statement(
+        sort, tuple(sorted(set(params) & set(FILTERS))), search_shape, after is not None, limit
+    )
+    rows = session.execute(statement, params).all()
+    return page_of(list(rows), limit, lambda p: [sort, *order.key_of(p), p.id])
+
+
+@lru_cache(maxsize=1024)
+def _list_statement(
+    sort: str,
+    filters: tuple[str, ...],
+    search_shape: tuple[str, int, bool] | None,
+    after: bool,
+    limit: int,
+) -> Select:
+    """The query of one shape of list page, values left as bound parameters."""
+    order = SORTS[sort]
+    keys = [*order.columns, Product.id]
+    columns: list[Any] = list(CARD_COLUMNS)
+    statement = select().join_from(Product, Category, Category.id == Product.category_id)
+    conditions: list[ColumnElement[bool]] = [Product.on_shelf.is_(True)]
+    conditions += [FILTERS[name]() for name in filters]
+    if search_shape is not None:
+        conditions += search_conditions(search_shape)
+        if search_shape[0] in (DRIVE, DRIVE_RAREST):
+            # walk the term's postings, which carry the default rank (models/catalog.py)
+            keys = [ProductGram.selected, ProductGram.sales, ProductGram.product_id]
+            columns = [_ranked(column) for column in CARD_COLUMNS]
+            statement = (
+                select()
+                .join_from(ProductGram, Product, Product.id == ProductGram.product_id)
+                .join(Category, Category.id == Product.category_id)
+            )
+    if after:
+        bound = [bindparam(f"after_{n}", type_=key.type) for n, key in enumerate(keys)]
+        left, right = tuple_(*keys), tuple_(*bound)
+        conditions.append(left < right if order.descending else left > right)
+    return (
+        statement.add_columns(*columns)
+        .where(*conditions)
+        .order_by(*(key.desc() if order.descending else key.asc() for key in keys))
+        .limit(limit + 1)
+    )
+
+
+def _ranked(column: Any) -> Any:
+    """The posting's copy of a rank column, under the product column's name."""
+    if column is Product.selected:
+        return ProductGram.selected.label("selected")
+    if column is Product.sales:
+        return ProductGram.sales.label("sales")
+    return column
+
+
+def _cursor_values(order: SortOrder, cursor: str, sort: str) -> list[Any]:
+    """The (sort key, id) a cursor carries, as values to bind; 422 naming `cursor` if it is
+    not one of ours or belongs to another sort."""
+    values = decode_cursor(cursor, (str, *order.key_types(), int))
+    if values[0] != sort:
+        raise InvalidRequest(details={"cursor": ["游标与排序方式不符，请从第一页重新加载"]})
+    bound = []
+    for column, value in zip([*order.columns, Product.id], values[1:], strict=True):
+        if isinstance(column.type, UTCDateTime):
+            value = _moment(value)
+        elif isinstance(column.type, Boolean):
+            value = bool(value)
+        bound.append(value)
+    return bound
+
+
+def _moment(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise InvalidRequest(details={"cursor": ["游标无效，请从第一页重新加载"]})
+    return moment
+
+
+def product_detail(session: Session, product_id: int) -> Product:
+    """An on-shelf product with its SKUs and supplier; off shelf or unknown: 404."""
+    product = session.scalars(
+        select(Product)
+        .where(Product.id == product_id, Product.on_shelf.is_(True))
+        .options(
+            selectinload(Product.skus),
+            selectinload(Product.category),
+            selectinload(Product.supplier),
+        )
+    ).one_or_none()
+    if product is None:
+        raise ProductNotFound(details={"id": product_id})
+    return product
+
+
+def record_sales(session: Session, product_id: int, quantity: int) -> None:
+    """Add sold units to a product (orders call this, in their own transaction): the count
+    lists sort by, kept in step on the product and on its search postings."""
+    session.execute(
+        update(Product).where(Product.id == product_id).values(sales=Product.sales + quantity)
+    )
+    session.execute(
+        update(ProductGram)
+        .where(ProductGram.product_id == product_id)
+        .values(sales=ProductGram.sales + quantity)
+    )
+
+
+def take_stock(session: Session, sku_id: int, quantity: int) -> bool:
+    """Take `quantity` units of a SKU's stock if that many are left, in one conditional
+    UPDATE (two buyers of the last unit cannot both get it). False when too few are left."""
+    taken = session.execute(
+        update(Sku)
+        .where(Sku.id == sku_id, Sku.stock >= quantity)
+        .values(stock=Sku.stock - quantity)
+        .execution_options(synchronize_session=False)
+    )
+    return taken.rowcount == 1
+
+
+def return_stock(session: Session, sku_id: int, quantity: int) -> None:
+    """Put back stock taken for an order that did not go through."""
+    session.execute(
+        update(Sku)
+        .where(Sku.id == sku_id)
+        .values(stock=Sku.stock + quantity)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def set_on_shelf(session: Session, product_id: int, on_shelf: bool) -> Product:
+    """An operator takes a product off shelf (it disappears from lists and details) or puts
+    it back. Idempotent."""
+    product = session.get(Product, product_id)
+    if product is None:
+        raise ProductNotFound(details={"id": product_id})
+    product.on_shelf = on_shelf
+    session.commit()
+    return product

@@ -1,0 +1,232 @@
+"""Chinese substring search on product titles, fast at 100,000 products on SQLite and PostgreSQL.
+
+The index is a postings table, `product_grams (gram, product_id, selected, sales)`, holding
+every distinct character and every pair of adjacent characters of each lower-cased title, and
+`gram_counts`, how many titles hold each gram. A query of one character is answered by its
+unigram and one of two characters by its bigram (both exact); a longer one needs all of its
+bigrams and a LIKE on the title to confirm the whole string. It is plain SQL over B-tree
+indexes, so SQLite and PostgreSQL run the same plans.
+
+Search is combined with sorting and cursor paging, which is where naive plans are slow: a
+common term ("米", one title in seven) has tens of thousands of matches to sort for one page,
+and a rare one walked along the sort order's index reads the whole catalogue. So:
+
+* DRIVE (the default order, which is what the mini-program shows): each posting carries the
+  product's default rank (832优选, sales), and `ix_product_grams_rank (gram, selected, sales,
+  product_id)` lists a gram's products already in page order. A page walks the postings of
+  the query's rarest gram, checks the other grams by probes on the postings' primary key and
+  confirms with LIKE: a common term fills the page at once, a rare one ends when its few
+  postings do. Cost: about limit × (postings of the rarest gram / matches), never more than
+  the rarest gram's postings.
+* IDS (other sorts, a gram held by fewer than FEW titles): the candidates are that gram's
+  postings; the database fetches and sorts at most FEW products.
+* WALK (other sorts, every gram common): walk the sort order's index and probe the postings
+  for each product met; with every gram in at least FEW titles, a page comes after about
+  limit × catalogue / FEW products.
+
+The one slow case left is a query of three or more characters whose bigrams are each common
+while the whole string is rare, under a non-default sort: the walk then goes far.
+
+Why not the databases' own indexes (bench/search_alternatives.py; README.md "Catalogue"):
+SQLite FTS5's trigram tokenizer cannot answer one- or two-character queries at all. pg_trgm
+does extract trigrams from Chinese under this cluster's lc_ctype C.UTF-8, but a LIKE of fewer
+than three characters has no trigram to look up, and with ORDER BY ... LIMIT the planner
+prefers walking the sort index even for a rare three-character term (36 ms for a term in no
+title, against 0.2 ms here). Neither helps with the page order, which is what costs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, bindparam, delete, func, insert, select
+from sqlalchemy import text as sql_text
+from sqlalchemy.orm import Session, aliased
+
+from models.catalog import GramCount, Product, ProductGram
+
+FEW = 1000  # titles holding a gram above which it counts as common
+_INDEX_LOCK = 832_005  # PostgreSQL advisory lock taken while the search index is written
+
+
+def title_grams(title: str) -> set[str]:
+    """Every distinct character and adjacent pair of a lower-cased title."""
+    text = title.lower()
+    return set(text) | {text[i : i + 2] for i in range(len(text) - 1)}
+
+
+def query_grams(query: str) -> list[str]:
+    """The grams a query needs: its one character, or its distinct bigrams."""
+    text = query.strip().lower()
+    if len(text) <= 2:
+        return [text] if text else []
+    return sorted({text[i : i + 2] for i in range(len(text) - 1)})
+
+
+def index_titles(session: Session, products: Iterable[Product]) -> None:
+    """(Re)write the search postings of these products (after their title or rank changed),
+    and recount the grams they touch."""
+    products = list(products)
+    if not products:
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        # one writer of the index at a time: two imports recounting the same gram would
+        # otherwise both insert its count (SQLite has one writer anyway)
+        session.execute(sql_text("SELECT pg_advisory_xact_lock(:key)"), {"key": _INDEX_LOCK})
+    ids = [p.id for p in products]
+    touched: set[str] = set()
+    for chunk in _chunks(ids, 500):
+        stale = ProductGram.product_id.in_(chunk)
+        touched.update(session.scalars(select(ProductGram.gram).where(stale).distinct()))
+        session.execute(delete(ProductGram).where(stale))
+    rows = [
+        {"gram": g, "product_id": p.id, "selected": p.selected, "sales": p.sales}
+        for p in products
+        for g in title_grams(p.title)
+    ]
+    touched.update(row["gram"] for row in rows)
+    for chunk in _chunks(rows, 5000):
+        session.execute(insert(ProductGram), chunk)
+    recount_grams(session, touched)
+
+
+def recount_grams(session: Session, grams: Iterable[str] | None = None) -> None:
+    """Count again how many titles hold these grams (all grams when None)."""
+    if grams is None:
+        session.execute(delete(GramCount))
+        session.execute(insert(GramCount).from_select(["gram", "products"], _counted(None)))
+        return
+    for chunk in _chunks(sorted(grams), 500):
+        session.execute(delete(GramCount).where(GramCount.gram.in_(chunk)))
+        session.execute(insert(GramCount).from_select(["gram", "products"], _counted(chunk)))
+
+
+def _counted(grams: list[str] | None):
+    statement = select(ProductGram.gram, func.count()).group_by(ProductGram.gram)
+    return statement if grams is None else statement.where(ProductGram.gram.in_(grams))
+
+
+def _chunks(items: list, size: int) -> Iterator[list]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+@dataclass(frozen=True)
+class SearchPlan:
+    """How a page finds the products whose title contains the query: the plan's shape (which
+    picks a prepared statement) and the values bound into it."""
+
+    kind: str  # DRIVE, DRIVE_RAREST, IDS, WALK or EMPTY
+    drive_gram: str | None = None  # DRIVE: walk this gram's postings in rank order
+    check_grams: tuple[str, ...] = ()  # grams each product must also hold
+    pattern: str | None = None  # LIKE pattern confirming the whole string (3+ characters)
+    ids: tuple[int, ...] = ()  # IDS: the candidates
+
+    @property
+    def shape(self) -> tuple[str, int, bool]:
+        return (self.kind, len(self.check_grams), self.pattern is not None)
+
+    def params(self) -> dict[str, Any]:
+        values: dict[str, Any] = {f"gram_{n}": gram for n, gram in enumerate(self.check_grams)}
+        if self.drive_gram is not None:
+            values["drive_gram"] = self.drive_gram
+        if self.pattern is not None:
+            values["pattern"] = self.pattern
+        if self.kind == IDS:
+            values["ids"] = list(self.ids)
+        return values
+
+
+DRIVE, DRIVE_RAREST, IDS, WALK, EMPTY = "drive", "drive_rarest", "ids", "walk", "empty"
+
+
+def plan_search(session: Session, text: str, *, ranked: bool) -> SearchPlan:
+    """The plan that finds titles containing `text` (stripped, non-empty); see above.
+    `ranked`: the page is in the default order, which the postings carry."""
+    text = text.lower()
+    grams = query_grams(text)
+    pattern = None if len(text) <= 2 else f"%{_escape_like(text)}%"
+    if ranked and len(grams) == 1:
+        return SearchPlan(DRIVE, drive_gram=grams[0], pattern=pattern)
+    if ranked:
+        # the rarest gram's postings, in rank order, the rarest chosen by the query itself
+        # (one round trip); every gram and the LIKE then filter them
+        return SearchPlan(DRIVE_RAREST, check_grams=tuple(grams), pattern=pattern)
+    counts = _counts(session, grams)
+    rarest = min(grams, key=lambda gram: counts[gram])
+    if counts[rarest] == 0:
+        return SearchPlan(EMPTY)
+    if counts[rarest] < FEW:
+        # few candidates: the database looks up just those and sorts them
+        ids = session.scalars(select(ProductGram.product_id).where(ProductGram.gram == rarest))
+        return SearchPlan(IDS, ids=tuple(ids), pattern=pattern)
+    # every gram is common: a walk down the sort order's index meets matches soon
+    return SearchPlan(WALK, check_grams=tuple(grams), pattern=pattern)
+
+
+def search_conditions(shape: tuple[str, int, bool]) -> list[ColumnElement[bool]]:
+    """The WHERE terms of a plan's shape, with its values as bound parameters."""
+    kind, checks, confirm = shape
+    like = func.lower(Product.title).like(bindparam("pattern"), escape="/") if confirm else None
+    terms: list[ColumnElement[bool]] = []
+    if kind == DRIVE:
+        terms.append(ProductGram.gram == bindparam("drive_gram"))
+    if kind == DRIVE_RAREST:
+        terms.append(ProductGram.gram == _rarest(checks))
+    if kind == IDS:
+        terms.append(Product.id.in_(bindparam("ids", expanding=True)))
+        return terms + ([like] if like is not None else [])
+    terms.extend(_has_grams(checks, like))
+    return terms
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("/", "//").replace("%", "/%").replace("_", "/_")
+
+
+def _rarest(checks: int) -> Any:
+    """The query's rarest gram that some title holds (NULL when none does: nothing matches).
+    Its grams are the checks' own parameters: a fixed list keeps the SQL text the same."""
+    grams = [bindparam(f"gram_{n}") for n in range(checks)]
+    return (
+        select(GramCount.gram)
+        .where(GramCount.gram.in_(grams))
+        .order_by(GramCount.products, GramCount.gram)
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+_COUNTS = select(GramCount.gram, GramCount.products).where(
+    GramCount.gram.in_(bindparam("grams", expanding=True))
+)
+
+
+def _counts(session: Session, grams: list[str]) -> dict[str, int]:
+    """How many titles hold each gram (0 for a gram no title holds)."""
+    found = session.execute(_COUNTS, {"grams": grams})
+    return {gram: 0 for gram in grams} | {gram: n for gram, n in found}
+
+
+def _has_grams(checks: int, like: ColumnElement[bool] | None) -> list[ColumnElement[bool]]:
+    """A product holds every gram, checked on the postings by its id alone; the LIKE that
+    confirms the whole string sits inside the last check, so that SQLite reads a product's
+    row only for products that hold every gram.
+
+    Each check is a correlated subquery with OFFSET 0: PostgreSQL then keeps it as a probe per
+    product instead of turning it into a join that reads every posting of the gram and sorts
+    them, which is what makes a page cost a few probes however common the term is."""
+    if not checks:
+        return [like] if like is not None else []
+    terms = []
+    for n in range(checks):
+        posting = aliased(ProductGram, name=f"posting_{n}")
+        probe = select(posting.product_id).where(
+            posting.gram == bindparam(f"gram_{n}"), posting.product_id == Product.id
+        )
+        if like is not None and n == checks - 1:
+            probe = probe.where(like)
+        terms.append(probe.offset(0).exists())
+    return terms

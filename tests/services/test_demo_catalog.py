@@ -1,0 +1,31 @@
+"""The demo catalogue: realistic products from seed 003's counties, with their priority flags."""
+
+from sqlalchemy import func, select
+
+from miniapp_api.catalog_data import COUNTIES
+from miniapp_api.demo_catalog import load_demo_catalog
+from models import Product, Sku, Supplier, db
+from models.catalog import ROOT_CATEGORIES
+
+
+def test_the_demo_catalogue_covers_the_six_categories_and_every_paired_county():
+    lines = load_demo_catalog(db.session)
+
+    products = db.session.scalars(select(Product)).all()
+    assert len(products) >= 200
+    assert {p.category.name for p in products} == set(ROOT_CATEGORIES)
+    assert {p.county for p in products} == {c.name for c in COUNTIES}
+    assert db.session.scalar(select(func.count()).select_from(Sku)) > len(products)
+    assert 3 <= db.session.scalar(select(func.count()).select_from(Supplier)) <= 20
+    assert any(p.selected for p in products) and any(p.sales for p in products)
+    assert lines
+
+
+def test_demo_products_carry_the_appendix_priority_flags():
+    load_demo_catalog(db.session)
+
+    flags = {p.county: p.priority_county for p in db.session.scalars(select(Product))}
+    assert len(COUNTIES) == 99
+    assert sum(flags.values()) == 36  # 20 in Guangxi, 16 named in Guizhou (4 still to name)
+    assert flags["环江毛南族自治县"] and flags["从江县"] and flags["水城县"]
+    assert not flags["西林县"] and not flags["湄潭县"] and not flags["田阳县"]
