@@ -9,13 +9,14 @@ from pathlib import Path
 import click
 from sqlalchemy.orm import Session
 
+from miniapp_api.demo_catalog import load_demo_catalog
 from miniapp_api.demo_units import load_demo_units
 from miniapp_api.ledger_demo import load_demo_ledger
 
 # Each feature adds a loader: it writes its demo rows and returns lines for the walkthrough
 # (shell commands that use $API and $FAKE, which the walkthrough sets first). In order.
 DemoLoader = Callable[[Session], list[str]]
-DEMO_LOADERS: list[DemoLoader] = [load_demo_units, load_demo_ledger]
+DEMO_LOADERS: list[DemoLoader] = [load_demo_units, load_demo_catalog, load_demo_ledger]
 
 
 def load_demo_data(session: Session) -> list[str]:

@@ -30,6 +30,10 @@ def load_demo_catalog(session: Session) -> list[str]:
         record_sales(session, product_id, (product_id * 7919) % 500)
     session.commit()
     return [
-        f"Catalogue: {report.created} demo products in six categories from the 99 counties of "
-        "seed 003 (try GET /api/v1/products?q=米 or ?priority_county=true)."
+        "",
+        f"  # 8. browse the {report.created} demo products (six categories, the 99 counties of "
+        "seed 003): the category tree, then rice from priority counties, cheapest first",
+        '  curl -s "$API/api/v1/categories" -H "Authorization: Bearer $TOKEN"',
+        '  curl -s -G "$API/api/v1/products" --data-urlencode "q=米" -d priority_county=true \\',
+        '      -d sort=price_asc -d limit=3 -H "Authorization: Bearer $TOKEN"',
     ]

@@ -4,6 +4,7 @@ from flask_smorest import Blueprint
 
 from miniapp_api.auth import admin_required
 from miniapp_api.extensions import db
+from miniapp_api.response_cache import clear_response_cache
 from miniapp_api.schemas.catalog import ShelfStateSchema
 from miniapp_api.schemas.imports import ImportReportSchema, UploadSchema
 from miniapp_api.services.catalog import set_on_shelf
@@ -22,7 +23,9 @@ blp = Blueprint(
 def upload_catalog(files: dict):
     """Import a catalogue sheet (.xlsx or .csv, one row per SKU); all rows or nothing."""
     upload = files["file"]
-    return import_catalog(db.session, upload.filename or "", upload.stream).as_dict()
+    report = import_catalog(db.session, upload.filename or "", upload.stream)
+    clear_response_cache()
+    return report.as_dict()
 
 
 @blp.route("/products/<int:product_id>/off-shelf", methods=["POST"])
@@ -30,7 +33,9 @@ def upload_catalog(files: dict):
 @blp.response(200, ShelfStateSchema)
 def take_off_shelf(product_id: int):
     """Take a product off shelf: it leaves every list and its page answers 404."""
-    return set_on_shelf(db.session, product_id, False)
+    state = set_on_shelf(db.session, product_id, False)
+    clear_response_cache()
+    return state
 
 
 @blp.route("/products/<int:product_id>/on-shelf", methods=["POST"])
@@ -38,4 +43,6 @@ def take_off_shelf(product_id: int):
 @blp.response(200, ShelfStateSchema)
 def put_on_shelf(product_id: int):
     """Put a product back on shelf."""
-    return set_on_shelf(db.session, product_id, True)
+    state = set_on_shelf(db.session, product_id, True)
+    clear_response_cache()
+    return state

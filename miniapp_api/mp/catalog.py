@@ -3,8 +3,9 @@
 from flask import jsonify
 from flask_smorest import Blueprint
 
-from miniapp_api.auth import employee_required
+from miniapp_api.auth import employee_token_required
 from miniapp_api.extensions import db
+from miniapp_api.response_cache import cached_answer
 from miniapp_api.schemas.catalog import (
     CategoryTreeSchema,
     ProductDetailSchema,
@@ -18,7 +19,8 @@ blp = Blueprint("catalog", __name__, url_prefix="/api/v1", description="Product 
 
 
 @blp.route("/categories", methods=["GET"])
-@employee_required
+@employee_token_required
+@cached_answer
 @blp.response(200, CategoryTreeSchema)
 def read_categories():
     """The category tree: the six categories, each with its sub-categories."""
@@ -26,7 +28,8 @@ def read_categories():
 
 
 @blp.route("/products", methods=["GET"])
-@employee_required
+@employee_token_required
+@cached_answer
 # an instance, not the class: webargs would build a new schema for every request
 @blp.arguments(ProductListArgs(), location="query", as_kwargs=True)
 @blp.response(200, ProductPageSchema)
@@ -38,7 +41,7 @@ def read_products(**args):
 
 
 @blp.route("/products/<int:product_id>", methods=["GET"])
-@employee_required
+@employee_token_required
 @blp.response(200, ProductDetailSchema)
 def read_product(product_id: int):
     """One on-shelf product with its SKUs, origin, supplier and images; else 404."""

@@ -272,3 +272,30 @@ def test_a_reimport_that_selects_a_product_moves_it_up_in_searches(client, heade
 
     assert ids == sorted(ids, reverse=True)
     assert product_ids(client, headers, q="香糯")[0] == min(ids)
+
+
+@pytest.fixture
+def cached(app, monkeypatch):
+    """The catalogue cache switched on, as in production, and emptied before and after."""
+    from miniapp_api.response_cache import clear_response_cache
+
+    monkeypatch.setitem(app.config, "CATALOG_CACHE_SECONDS", 60)
+    clear_response_cache()
+    yield
+    clear_response_cache()
+
+
+def test_with_the_cache_on_lists_still_need_a_token_and_follow_shelf_changes(
+    client, headers, cached
+):
+    product = make_product("环江香粳米")
+    operator = admin_headers(make_admin(PLATFORM_ADMIN))
+    assert product.id in product_ids(client, headers)
+    make_product("罗城毛葡萄酒")  # written behind the cache's back: not seen until it expires
+
+    assert len(product_ids(client, headers)) == 1
+    assert client.get("/api/v1/products").status_code == 401
+    assert client.get("/api/v1/products", headers={"Authorization": "Bearer x"}).status_code == 401
+    client.post(f"/api/v1/admin/products/{product.id}/off-shelf", headers=operator)
+    assert product.id not in product_ids(client, headers), "a shelf change clears the cache"
+    assert len(product_ids(client, headers)) == 1
