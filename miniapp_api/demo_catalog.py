@@ -31,7 +31,7 @@ def load_demo_catalog(session: Session) -> list[str]:
     session.commit()
     return [
         "",
-        f"  # 8. browse the {report.created} demo products (six categories, the 99 counties of "
+        f"  # 7. browse the {report.created} demo products (six categories, the 99 counties of "
         "seed 003): the category tree, then rice from priority counties, cheapest first",
         '  curl -s "$API/api/v1/categories" -H "Authorization: Bearer $TOKEN"',
         '  curl -s -G "$API/api/v1/products" --data-urlencode "q=米" -d priority_county=true \\',

@@ -57,7 +57,7 @@ def load_demo_ledger(session: Session) -> list[str]:
     root_id = int(leaves[0].path.split("/")[0])
     return [
         "",
-        f"  # 7. {booked} canteen purchases are booked into {len(leaves)} units. As the admin"
+        f"  # 8. {booked} canteen purchases are booked into {len(leaves)} units. As the admin"
         " above: the root unit's totals, its children's, and the entries behind a figure",
         f'  curl -s "$API/api/v1/admin/units/{root_id}/totals?year={this_year}" '
         '-H "Authorization: Bearer $ADMIN"',
