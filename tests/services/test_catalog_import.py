@@ -5,12 +5,12 @@ from __future__ import annotations
 import io
 
 import pytest
-from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from miniapp_api.services.catalog_import import import_catalog
 from miniapp_api.services.sheets import ImportRejected
 from models import Product, Sku, Supplier, db
+from tests.factories import sheet
 
 HEADER = [
     "product_code",
@@ -56,17 +56,6 @@ def csv_file(rows: list[list[str]], header: list[str] = HEADER) -> io.BytesIO:
     return io.BytesIO(("\n".join(lines) + "\n").encode("utf-8"))
 
 
-def xlsx_file(rows: list[list]) -> io.BytesIO:
-    workbook = Workbook()
-    workbook.active.append(HEADER)
-    for r in rows:
-        workbook.active.append(r)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    buffer.seek(0)
-    return buffer
-
-
 def test_rows_of_one_product_code_become_one_product_with_its_skus():
     report = import_catalog(
         db.session,
@@ -94,7 +83,7 @@ def test_an_xlsx_with_numbers_in_cells_is_read_as_well():
     cells[HEADER.index("stock")] = 200
     cells[HEADER.index("priority_county")] = 1
 
-    import_catalog(db.session, "catalog.xlsx", xlsx_file([cells]))
+    import_catalog(db.session, *sheet([HEADER, cells], "catalog.xlsx"))
 
     product = db.session.scalars(select(Product)).one()
     assert (product.min_price, product.skus[0].stock, product.priority_county) == (5990, 200, True)

@@ -3,21 +3,15 @@
 import io
 
 import pytest
-from openpyxl import Workbook
 
 from miniapp_api.services.sheets import SheetUnreadable, read_sheet
+from tests.factories import sheet
 
 COLUMNS = {"name": "name", "预算单位名称": "name", "credit_code": "credit_code"}
 
 
 def _xlsx(rows: list[list]) -> io.BytesIO:
-    workbook = Workbook()
-    for row in rows:
-        workbook.active.append(row)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    buffer.seek(0)
-    return buffer
+    return sheet(rows, "units.xlsx")[1]
 
 
 def test_an_xlsx_with_chinese_headers_is_read_with_sheet_row_numbers():
