@@ -36,6 +36,8 @@ from miniapp_api.services.sheets import (
     read_sheet,
 )
 from miniapp_api.services.totals import FIRST_YEAR
+from miniapp_api.services.units import units_where_in
+from models.credit_code import normalise
 from models.ledger import CANTEEN, Entry
 from models.money import MoneyFormatError, yuan_to_fen
 from models.unit import Unit
@@ -118,7 +120,7 @@ def _check_row(
 ) -> NewEntry | None:
     """The entry this row books, or None when it is skipped or has problems (on `result`)."""
     values = row.values
-    code = values.get("credit_code", "").strip().upper()
+    code = normalise(values.get("credit_code", ""))
     order_no = values.get("order_no", "").strip()
     reverses = values.get("reverses_order_no", "").strip()
     unit = units.get(code)
@@ -216,13 +218,8 @@ def _moment(text: str, result: RowResult, now: datetime) -> datetime | None:
 
 
 def _units_by_credit_code(session: Session, rows: list[SheetRow]) -> dict[str, Unit]:
-    codes = sorted({row.values.get("credit_code", "").strip().upper() for row in rows} - {""})
-    units: dict[str, Unit] = {}
-    for start in range(0, len(codes), _CHUNK):
-        chunk = codes[start : start + _CHUNK]
-        for unit in session.scalars(select(Unit).where(Unit.credit_code.in_(chunk))):
-            units[unit.credit_code] = unit  # type: ignore[index]
-    return units
+    codes = {normalise(row.values.get("credit_code", "")) for row in rows}
+    return {unit.credit_code: unit for unit in units_where_in(session, Unit.credit_code, codes)}  # type: ignore[misc]
 
 
 def _booked_orders(session: Session, rows: list[SheetRow]) -> dict[str, _Counted]:

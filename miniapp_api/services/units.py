@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import case, func, select, update
@@ -15,6 +16,7 @@ from models.employee import Employee
 from models.unit import ACTIVE, MERGED, REVOKED, Unit, UnitBinding, subtree_condition
 
 SEARCH_LIMIT = 20
+_LOOKUP_CHUNK = 500  # values per IN (...): well under every driver's parameter limit
 
 
 def unit_not_found() -> NotFound:
@@ -32,6 +34,18 @@ def checked_credit_code(raw: str, field: str = "credit_code") -> str:
 
 def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def units_where_in(session: Session, column, values: Iterable[str]) -> list[Unit]:
+    """The units whose `column` is one of `values` (an import's names or codes), a few
+    hundred values per query."""
+    values = sorted(set(values) - {""})
+    found: dict[int, Unit] = {}
+    for start in range(0, len(values), _LOOKUP_CHUNK):
+        chunk = values[start : start + _LOOKUP_CHUNK]
+        for unit in session.scalars(select(Unit).where(column.in_(chunk))):
+            found[unit.id] = unit
+    return list(found.values())
 
 
 def search_units(session: Session, *, q: str | None = None, credit_code: str | None = None):

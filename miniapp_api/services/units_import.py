@@ -8,11 +8,9 @@ fine. A superior may be stored already or defined earlier in the file. A row who
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import IO
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from miniapp_api.services.sheets import (
@@ -24,7 +22,7 @@ from miniapp_api.services.sheets import (
     missing_columns,
     read_sheet,
 )
-from miniapp_api.services.units import move_subtree
+from miniapp_api.services.units import move_subtree, units_where_in
 from models.credit_code import credit_code_problems, normalise
 from models.unit import ACTIVE, BUDGET_LEVELS, Unit
 
@@ -64,7 +62,6 @@ LEVEL_NAMES = {
 }
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
 NAME_MAX, CONTACT_MAX = 200, 50
-_LOOKUP_CHUNK = 500
 
 
 @dataclass
@@ -126,20 +123,10 @@ class _StoredUnits:
         }
         self.by_code: dict[str, Unit] = {}
         self.by_name: dict[str, list[Unit]] = {}
-        for unit in _fetch(session, Unit.credit_code, codes - {""}):
+        for unit in units_where_in(session, Unit.credit_code, codes):
             self.by_code[unit.credit_code] = unit  # type: ignore[index]
-        for unit in _fetch(session, Unit.name, names - {""}):
+        for unit in units_where_in(session, Unit.name, names):
             self.by_name.setdefault(unit.name, []).append(unit)
-
-
-def _fetch(session: Session, column, values: Iterable[str]) -> list[Unit]:
-    values = sorted(values)
-    found: dict[int, Unit] = {}
-    for start in range(0, len(values), _LOOKUP_CHUNK):
-        chunk = values[start : start + _LOOKUP_CHUNK]
-        for unit in session.scalars(select(Unit).where(column.in_(chunk))):
-            found[unit.id] = unit
-    return list(found.values())
 
 
 def _check_row(
