@@ -15,7 +15,6 @@ from miniapp_api.schemas.units import (
     UnitDetailSchema,
 )
 from miniapp_api.services.reach import reachable_unit
-from miniapp_api.services.sheets import ImportRejected
 from miniapp_api.services.units import children_of, merge_unit, revoke_unit
 from miniapp_api.services.units_import import import_units
 from models.admin import FINANCE_ADMIN, PLATFORM_ADMIN, UNIT_ADMIN
@@ -41,11 +40,7 @@ def import_unit_sheet(files: dict):
     scope = None if g.admin.role == PLATFORM_ADMIN else g.admin.unit
     if g.admin.role != PLATFORM_ADMIN and scope is None:
         raise Forbidden(details={"reason": "admin_has_no_unit"})
-    try:
-        return import_units(db.session, upload.filename or "", upload.stream, scope=scope).as_dict()
-    except ImportRejected:
-        db.session.rollback()
-        raise
+    return import_units(db.session, upload.filename or "", upload.stream, scope=scope).as_dict()
 
 
 @blp.route("/<int:unit_id>", methods=["GET"])
