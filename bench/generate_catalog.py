@@ -117,7 +117,8 @@ def generate(app, products: int, skus_per_product: int, seed: int = 832) -> dict
                 "updated_at": now,
             }
         )
-        rank = {"selected": product_rows[-1]["selected"], "sales": product_rows[-1]["sales"]}
+        row = product_rows[-1]
+        rank = {"selected": row["selected"], "sales": row["sales"], "min_price": row["min_price"]}
         gram_rows.extend({"gram": g, "product_id": n, **rank} for g in title_grams(title))
     built = time.perf_counter()
     engine = db.engine
@@ -161,10 +162,11 @@ def _copy_postgres(session, product_rows, sku_rows, gram_rows) -> None:
         with cursor.copy("COPY skus (product_id, spec, price, stock, code) FROM STDIN") as copy:
             for row in sku_rows:
                 copy.write_row([row["product_id"], row["spec"], row["price"], row["stock"], None])
-        statement = "COPY product_grams (gram, product_id, selected, sales) FROM STDIN"
+        statement = "COPY product_grams (gram, product_id, selected, sales, min_price) FROM STDIN"
         with cursor.copy(statement) as copy:
             for row in gram_rows:
-                copy.write_row([row["gram"], row["product_id"], row["selected"], row["sales"]])
+                columns = ("gram", "product_id", "selected", "sales", "min_price")
+                copy.write_row([row[column] for column in columns])
         cursor.execute("SELECT setval('products_id_seq', (SELECT max(id) FROM products))")
     session.commit()
 

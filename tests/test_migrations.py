@@ -12,3 +12,21 @@ def test_the_migrated_schema_matches_the_models(app):
         differences = compare_metadata(context, db.metadata)
 
     assert differences == []
+
+
+def test_0005_copies_each_products_lowest_price_onto_its_search_postings(app):
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import select
+
+    from models.catalog import ProductGram
+    from tests.factories import make_product
+
+    product_id = make_product("融水香糯米", prices=(3000, 2500)).id
+    db.session.remove()
+    downgrade(revision="0004")  # the postings as they were stored before 0005
+    upgrade()
+
+    prices = db.session.scalars(
+        select(ProductGram.min_price).where(ProductGram.product_id == product_id)
+    ).all()
+    assert len(prices) == len("融水香糯米") * 2 - 1 and set(prices) == {2500}

@@ -86,6 +86,15 @@ SORTS: dict[str, SortOrder] = {
 }
 
 
+# the sorts whose keys the search postings copy (models/catalog.py): a search in one of them
+# walks the postings of its rarest gram in page order
+POSTING_KEYS: dict[str, tuple[InstrumentedAttribute, ...]] = {
+    "default": (ProductGram.selected, ProductGram.sales, ProductGram.product_id),
+    "price_asc": (ProductGram.min_price, ProductGram.product_id),
+    "price_desc": (ProductGram.min_price, ProductGram.product_id),
+}
+
+
 def ensure_root_categories(session: Session) -> list[Category]:
     """The six categories of DOMAIN.md, created where missing (the migration creates them)."""
     roots = {
@@ -164,7 +173,7 @@ def list_products(
         params["category"] = _category_and_below(session, category)
     search_shape = None
     if q and q.strip():
-        plan = plan_search(session, q.strip(), ranked=sort == "default")
+        plan = plan_search(session, q.strip(), ranked=sort in POSTING_KEYS)
         if plan.kind == EMPTY:
             return [], None
         search_shape = plan.shape
@@ -198,9 +207,14 @@ def _list_statement(
     if search_shape is not None:
         conditions += search_conditions(search_shape)
         if search_shape[0] in (DRIVE, DRIVE_RAREST):
-            # walk the term's postings, which carry the default rank (models/catalog.py)
-            keys = [ProductGram.selected, ProductGram.sales, ProductGram.product_id]
-            columns = [_ranked(column) for column in CARD_COLUMNS]
+            # walk the term's postings, which carry this sort's key (models/catalog.py)
+            keys = list(POSTING_KEYS[sort])
+            columns = [_posted(column) for column in CARD_COLUMNS]
+            # the price bounds again on the postings' copy: a walk by price seeks to the range
+            if "min_price" in filters:
+                conditions.append(ProductGram.min_price >= bindparam("min_price"))
+            if "max_price" in filters:
+                conditions.append(ProductGram.min_price <= bindparam("max_price"))
             statement = (
                 select()
                 .join_from(ProductGram, Product, Product.id == ProductGram.product_id)
@@ -218,12 +232,15 @@ def _list_statement(
     )
 
 
-def _ranked(column: Any) -> Any:
-    """The posting's copy of a rank column, under the product column's name."""
-    if column is Product.selected:
-        return ProductGram.selected.label("selected")
-    if column is Product.sales:
-        return ProductGram.sales.label("sales")
+def _posted(column: Any) -> Any:
+    """The posting's copy of a sort key column, under the product column's name."""
+    for product_column, copy in (
+        (Product.selected, ProductGram.selected),
+        (Product.sales, ProductGram.sales),
+        (Product.min_price, ProductGram.min_price),
+    ):
+        if column is product_column:
+            return copy.label(product_column.key)
     return column
 
 

@@ -235,7 +235,7 @@ def _write(session: Session, products: dict[str, ProductRows], report: ImportRep
             .options(selectinload(Product.skus))
         )
     }
-    retitled = []
+    reindexed = []
     for code, rows in products.items():
         product = stored.get(code)
         if product is None:
@@ -244,8 +244,7 @@ def _write(session: Session, products: dict[str, ProductRows], report: ImportRep
             report.created += 1
         else:
             report.updated += 1
-        if (product.title, product.selected) != (rows.fields["title"], rows.flags["selected"]):
-            retitled.append(product)  # the search postings hold the title and the rank
+        indexed = (product.title, product.selected, product.min_price)
         product.title = rows.fields["title"]
         product.category = categories[rows.fields["category"]]
         product.supplier = suppliers[rows.fields["supplier"]]
@@ -270,8 +269,10 @@ def _write(session: Session, products: dict[str, ProductRows], report: ImportRep
                 if sku_code:
                     sku.code = sku_code
         product.refresh_min_price()
+        if (product.title, product.selected, product.min_price) != indexed:
+            reindexed.append(product)  # the search postings copy these (models/catalog.py)
     session.flush()
-    index_titles(session, retitled)
+    index_titles(session, reindexed)
 
 
 def _suppliers(session: Session, names: set[str]) -> dict[str, Supplier]:

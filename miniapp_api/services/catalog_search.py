@@ -1,31 +1,32 @@
 """Chinese substring search on product titles, fast at 100,000 products on SQLite and PostgreSQL.
 
-The index is a postings table, `product_grams (gram, product_id, selected, sales)`, holding
-every distinct character and every pair of adjacent characters of each lower-cased title, and
-`gram_counts`, how many titles hold each gram. A query of one character is answered by its
-unigram and one of two characters by its bigram (both exact); a longer one needs all of its
-bigrams and a LIKE on the title to confirm the whole string. It is plain SQL over B-tree
+The index is a postings table, `product_grams (gram, product_id, selected, sales, min_price)`,
+holding every distinct character and every pair of adjacent characters of each lower-cased
+title, and `gram_counts`, how many titles hold each gram. A query of one character is answered
+by its unigram and one of two characters by its bigram (both exact); a longer one needs all of
+its bigrams and a LIKE on the title to confirm the whole string. It is plain SQL over B-tree
 indexes, so SQLite and PostgreSQL run the same plans.
 
 Search is combined with sorting and cursor paging, which is where naive plans are slow: a
 common term ("米", one title in seven) has tens of thousands of matches to sort for one page,
 and a rare one walked along the sort order's index reads the whole catalogue. So:
 
-* DRIVE (the default order, which is what the mini-program shows): each posting carries the
-  product's default rank (832优选, sales), and `ix_product_grams_rank (gram, selected, sales,
-  product_id)` lists a gram's products already in page order. A page walks the postings of
-  the query's rarest gram, checks the other grams by probes on the postings' primary key and
-  confirms with LIKE: a common term fills the page at once, a rare one ends when its few
-  postings do. Cost: about limit × (postings of the rarest gram / matches), never more than
-  the rarest gram's postings.
-* IDS (other sorts, a gram held by fewer than FEW titles): the candidates are that gram's
-  postings; the database fetches and sorts at most FEW products.
-* WALK (other sorts, every gram common): walk the sort order's index and probe the postings
-  for each product met; with every gram in at least FEW titles, a page comes after about
-  limit × catalogue / FEW products.
+* DRIVE (the default order, which is what the mini-program shows, and the price sorts): each
+  posting carries the product's default rank (832优选, sales) and its lowest price, and
+  `ix_product_grams_rank (gram, selected, sales, product_id)` and `ix_product_grams_price
+  (gram, min_price, product_id)` list a gram's products already in page order. A page walks
+  the postings of the query's rarest gram, checks the other grams by probes on the postings'
+  primary key and confirms with LIKE: a common term fills the page at once, a rare one ends
+  when its few postings do, and a query with a gram in no title reads no posting. Cost: about
+  limit × (postings of the rarest gram / matches), never more than the rarest gram's postings.
+* IDS (sales and newest, a gram held by fewer than FEW titles): the candidates are that
+  gram's postings; the database fetches and sorts at most FEW products.
+* WALK (sales and newest, every gram common): walk the sort order's index and probe the
+  postings for each product met; with every gram in at least FEW titles, a page comes after
+  about limit × catalogue / FEW products, since neither key follows the title.
 
 The one slow case left is a query of three or more characters whose bigrams are each common
-while the whole string is rare, under a non-default sort: the walk then goes far.
+while the whole string is rare, under sales or newest: the walk then goes far.
 
 Why not the databases' own indexes (bench/search_alternatives.py; README.md "Catalogue"):
 SQLite FTS5's trigram tokenizer cannot answer one- or two-character queries at all. pg_trgm
@@ -41,7 +42,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, delete, func, insert, select
+from sqlalchemy import ColumnElement, bindparam, case, delete, func, insert, null, select
 from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session, aliased
 
@@ -66,8 +67,8 @@ def query_grams(query: str) -> list[str]:
 
 
 def index_titles(session: Session, products: Iterable[Product]) -> None:
-    """(Re)write the search postings of these products (after their title or rank changed),
-    and recount the grams they touch."""
+    """(Re)write the search postings of these products (after their title, default rank or
+    lowest price changed), and recount the grams they touch."""
     products = list(products)
     if not products:
         return
@@ -82,7 +83,13 @@ def index_titles(session: Session, products: Iterable[Product]) -> None:
         touched.update(session.scalars(select(ProductGram.gram).where(stale).distinct()))
         session.execute(delete(ProductGram).where(stale))
     rows = [
-        {"gram": g, "product_id": p.id, "selected": p.selected, "sales": p.sales}
+        {
+            "gram": g,
+            "product_id": p.id,
+            "selected": p.selected,
+            "sales": p.sales,
+            "min_price": p.min_price,
+        }
         for p in products
         for g in title_grams(p.title)
     ]
@@ -144,7 +151,7 @@ DRIVE, DRIVE_RAREST, IDS, WALK, EMPTY = "drive", "drive_rarest", "ids", "walk", 
 
 def plan_search(session: Session, text: str, *, ranked: bool) -> SearchPlan:
     """The plan that finds titles containing `text` (stripped, non-empty); see above.
-    `ranked`: the page is in the default order, which the postings carry."""
+    `ranked`: the page is in an order whose key the postings carry (the default, by price)."""
     text = text.lower()
     grams = query_grams(text)
     pattern = None if len(text) <= 2 else f"%{_escape_like(text)}%"
@@ -187,16 +194,19 @@ def _escape_like(text: str) -> str:
 
 
 def _rarest(checks: int) -> Any:
-    """The query's rarest gram that some title holds (NULL when none does: nothing matches).
-    Its grams are the checks' own parameters: a fixed list keeps the SQL text the same."""
+    """The query's rarest gram, or NULL when one of its grams is in no title: then nothing
+    matches, and no posting needs reading. Its grams are the checks' own parameters (distinct,
+    see query_grams): a fixed list keeps the SQL text the same."""
     grams = [bindparam(f"gram_{n}") for n in range(checks)]
-    return (
+    rarest = (
         select(GramCount.gram)
         .where(GramCount.gram.in_(grams))
         .order_by(GramCount.products, GramCount.gram)
         .limit(1)
         .scalar_subquery()
     )
+    held = select(func.count()).where(GramCount.gram.in_(grams)).scalar_subquery()
+    return case((held == checks, rarest), else_=null())
 
 
 _COUNTS = select(GramCount.gram, GramCount.products).where(

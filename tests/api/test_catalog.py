@@ -274,6 +274,25 @@ def test_a_reimport_that_selects_a_product_moves_it_up_in_searches(client, heade
     assert product_ids(client, headers, q="香糯")[0] == min(ids)
 
 
+def test_a_reimport_that_changes_a_price_reorders_searches_by_price(client, headers):
+    from miniapp_api.services.catalog_import import import_catalog
+
+    header = "product_code,title,category,supplier,province,city,county,spec,price,stock\n"
+    row = "{code},{title},米面粮油,融水农品,广西壮族自治区,柳州市,融水县,5kg,{price},9\n"
+    sheet = header + row.format(code="A", title="融水香糯米", price="30.00")
+    sheet += row.format(code="B", title="融水紫黑香糯", price="40.00")
+    import_catalog(db.session, "a.csv", io.BytesIO(sheet.encode()))
+    a, b = product_ids(client, headers, q="香糯", sort="price_asc")
+
+    sheet = header + row.format(code="A", title="融水香糯米", price="50.00")
+    import_catalog(db.session, "b.csv", io.BytesIO(sheet.encode()))
+
+    assert product_ids(client, headers, q="香糯", sort="price_asc") == [b, a]
+    assert product_ids(client, headers, q="香糯", sort="price_desc") == [a, b]
+    assert product_ids(client, headers, q="香糯米", sort="price_asc", min_price="45.00") == [a]
+    assert product_ids(client, headers, q="香糯", sort="price_asc", max_price="45.00") == [b]
+
+
 @pytest.fixture
 def cached(app, monkeypatch):
     """The catalogue cache switched on, as in production, and emptied before and after."""

@@ -122,6 +122,21 @@ def test_each_sort_pages_through_every_product_once_in_order(client, headers, ca
     assert keys == sorted(keys, reverse=True)
 
 
+@pytest.mark.parametrize("sort", list(SORT_KEYS))
+@pytest.mark.parametrize("q", ["米", "香粳米"])
+def test_each_sort_pages_through_every_match_of_a_search_once_in_order(
+    client, headers, catalogue, sort, q
+):
+    items = all_pages(client, headers, limit=2, sort=sort, q=q)
+
+    ids = [item["id"] for item in items]
+    assert len(ids) == len(set(ids)), "a product was repeated across pages"
+    assert set(ids) == {p["id"] for p in catalogue if q in p["title"]}
+    by_id = {p["id"]: p for p in catalogue}
+    keys = [SORT_KEYS[sort](by_id[i]) for i in ids]
+    assert keys == sorted(keys, reverse=True)
+
+
 FILTERS = {
     "county": ({"county": "三都县"}, lambda p: p["county"] == "三都县"),
     "province": ({"province": "广西壮族自治区"}, lambda p: p["province"] == "广西壮族自治区"),
@@ -138,6 +153,14 @@ FILTERS = {
     "combined": (
         {"q": "米", "province": "贵州省", "sort": "price_asc"},
         lambda p: "米" in p["title"] and p["province"] == "贵州省",
+    ),
+    "search in a price range, by price": (
+        {"q": "米", "min_price": "10.00", "max_price": "30.00", "sort": "price_desc"},
+        lambda p: "米" in p["title"] and 1000 <= p["min_price"] <= 3000,
+    ),
+    "search above a price, default order": (
+        {"q": "香粳", "min_price": "19.90"},
+        lambda p: "香粳" in p["title"] and p["min_price"] >= 1990,
     ),
 }
 
