@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import insert, text  # noqa: E402
 
-from miniapp_api.catalog_data import COUNTIES, PRODUCTS  # noqa: E402
+from miniapp_api.demo.catalog_data import COUNTIES, PRODUCTS  # noqa: E402
 from miniapp_api.services.catalog_search import recount_grams, title_grams  # noqa: E402
 
 RARE_TERM = "酵素"

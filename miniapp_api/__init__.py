@@ -13,6 +13,7 @@ from flask import Flask, g, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from miniapp_api import config as settings
+from miniapp_api.transaction import ServiceFlask, begin_sqlite_transactions_ourselves
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
@@ -21,7 +22,7 @@ request_log = logging.getLogger("miniapp.request")
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the service: configuration from the environment, then `config` on top."""
-    app = Flask(__name__, instance_path=str(settings.INSTANCE_DIR))
+    app = ServiceFlask(__name__, instance_path=str(settings.INSTANCE_DIR))
     app.config.update(settings.from_environment())
     app.config.update(
         API_TITLE="832 mini-program API",
@@ -53,7 +54,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _register_blueprints(app)
     _serve_swagger_ui_assets(app)
 
-    from miniapp_api.commands import register_commands
+    from miniapp_api.cli import register_commands
 
     register_commands(app)
     return app
@@ -88,7 +89,7 @@ def _bound_integer_urls(app: Flask) -> None:
 def _bind_extensions(app: Flask) -> None:
     import models  # noqa: F401  (registers every table on the metadata)
     from miniapp_api.config import PROJECT_ROOT
-    from miniapp_api.errors import ServiceApi, register_error_handlers
+    from miniapp_api.error_handlers import ServiceApi, register_error_handlers
     from miniapp_api.extensions import db, limiter, migrate
     from wx_client import WxClient
 
@@ -120,6 +121,8 @@ def _tune_sqlite(engine) -> None:
         cursor.execute("PRAGMA busy_timeout=10000")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+
+    begin_sqlite_transactions_ourselves(engine)
 
 
 def _register_request_id(app: Flask) -> None:

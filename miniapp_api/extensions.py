@@ -22,7 +22,7 @@ def client_address() -> str:
 def too_many_attempts(limit: RequestLimit) -> Response:
     """The answer past a limit on wrong guesses (passwords, voucher codes): 429
     `too_many_attempts` in the envelope, with Retry-After in seconds."""
-    from miniapp_api.errors import envelope
+    from miniapp_api.error_handlers import envelope
 
     retry_after = max(1, math.ceil(limit.reset_at - time.time()))
     return envelope(

@@ -13,6 +13,8 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from miniapp_api.transaction import unit_of_work
+
 log = logging.getLogger("miniapp.jobs")
 
 
@@ -26,13 +28,17 @@ JOBS: list[Job] = []
 
 
 def run_due_jobs(session: Session, now: datetime) -> dict[str, int]:
-    """Run every job once as of `now`; a failing job is logged and does not stop the others."""
+    """Run every job once as of `now`, each as its own unit of work; a failing job is rolled
+    back and logged and does not stop the others. A job that claims rows one by one commits
+    each claimed row itself (`commit_early`), so that one bad row never undoes the others."""
     results: dict[str, int] = {}
     for job in JOBS:
         try:
-            results[job.name] = job.run(session, now)
+            with unit_of_work(session):
+                results[job.name] = job.run(session, now)
         except Exception:
-            session.rollback()
             log.exception("job %s failed", job.name)
             results[job.name] = -1
+        else:
+            log.info("job %s changed %s", job.name, results[job.name])
     return results

@@ -27,6 +27,8 @@ from models.supplier import Supplier
 
 # The six categories of DOMAIN.md (seeds 001/003, section 四), in the platform's order.
 ROOT_CATEGORIES = ("米面粮油", "调味干货", "休闲食品", "禽畜肉蛋", "鲜果蔬菜", "组合套餐")
+# how product lists can be ordered (API.md `sort`); services.catalog says what each means
+PRODUCT_SORTS = ("default", "price_asc", "price_desc", "sales", "newest")
 
 
 class Category(db.Model):

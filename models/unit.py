@@ -58,6 +58,18 @@ class Unit(db.Model):
     def is_active(self) -> bool:
         return self.status == ACTIVE
 
+    def active_successor(self) -> Unit | None:
+        """Where a merged unit lives on (rule 8): its successor, followed through later
+        merges to the end; None when that end is not active."""
+        seen = {self.id}
+        current = self.successor
+        while current is not None and current.status == MERGED and current.successor is not None:
+            if current.id in seen:  # a loop would be a data error; stop rather than spin
+                return None
+            seen.add(current.id)
+            current = current.successor
+        return current if current is not None and current.is_active else None
+
     def __repr__(self) -> str:
         return f"<Unit {self.id} {self.name}>"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from miniapp_api.demo_catalog import demo_catalogue_csv
+from miniapp_api.demo.catalog import demo_catalogue_csv
 from tests.test_cli import _miniapp
 
 

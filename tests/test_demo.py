@@ -3,7 +3,7 @@
 from sqlalchemy import select
 
 from miniapp_api.demo import load_demo_data
-from miniapp_api.demo_units import DEMO_ADMINS
+from miniapp_api.demo.units import DEMO_ADMINS
 from models import Unit, db
 from models.credit_code import is_valid_credit_code
 

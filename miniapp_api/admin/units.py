@@ -4,7 +4,8 @@ from flask import g
 from flask_smorest import Blueprint
 
 from miniapp_api.auth import admin_required
-from miniapp_api.errors import ErrorSchema, Forbidden
+from miniapp_api.error_handlers import ErrorSchema
+from miniapp_api.errors import Forbidden
 from miniapp_api.extensions import db
 from miniapp_api.paging import decode_cursor, page_of
 from miniapp_api.schemas.imports import ImportReportSchema, UploadSchema
@@ -15,7 +16,7 @@ from miniapp_api.schemas.units import (
     UnitDetailSchema,
 )
 from miniapp_api.services.reach import reachable_unit
-from miniapp_api.services.units import children_of, merge_unit, revoke_unit
+from miniapp_api.services.units import children_of, merge_unit, revoke_unit, unit_detail
 from miniapp_api.services.units_import import import_units
 from models.admin import FINANCE_ADMIN, PLATFORM_ADMIN, UNIT_ADMIN
 
@@ -48,7 +49,7 @@ def import_unit_sheet(files: dict):
 @blp.response(200, UnitDetailSchema)
 def read_unit(unit_id: int):
     """A unit within the admin's reach (their own unit and everything below it)."""
-    return reachable_unit(db.session, g.admin, unit_id)
+    return unit_detail(db.session, reachable_unit(db.session, g.admin, unit_id))
 
 
 @blp.route("/<int:unit_id>/children", methods=["GET"])
@@ -74,7 +75,7 @@ def merge(body: dict, unit_id: int):
     offered the successor, and its past figures stay with it."""
     unit = _changeable(unit_id)
     into = reachable_unit(db.session, g.admin, body["into_unit_id"])
-    return merge_unit(db.session, unit, into)
+    return unit_detail(db.session, merge_unit(db.session, unit, into))
 
 
 @blp.route("/<int:unit_id>/revoke", methods=["POST"])
@@ -83,7 +84,7 @@ def merge(body: dict, unit_id: int):
 @blp.alt_response(409, description="unit_inactive or unit_has_children")
 def revoke(unit_id: int):
     """Revoke the unit: it can no longer be chosen for binding; its past figures stay."""
-    return revoke_unit(db.session, _changeable(unit_id))
+    return unit_detail(db.session, revoke_unit(db.session, _changeable(unit_id)))
 
 
 def _changeable(unit_id: int):

@@ -22,9 +22,7 @@ class BoundUnitSchema(UnitRefSchema):
     )
 
     def _successor(self, unit) -> dict | None:
-        from miniapp_api.services.units import active_successor
-
-        successor = active_successor(unit) if unit.status == "merged" else None
+        successor = unit.active_successor() if unit.status == "merged" else None
         return UnitRefSchema().dump(successor) if successor else None
 
 

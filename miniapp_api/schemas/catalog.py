@@ -8,7 +8,7 @@ import marshmallow as ma
 
 from miniapp_api.schemas.admins import SupplierRefSchema
 from miniapp_api.schemas.common import Money, PageArgs, PageSchema
-from miniapp_api.services.catalog import SORTS
+from models.catalog import PRODUCT_SORTS
 from models.money import fen_to_yuan
 
 
@@ -36,7 +36,7 @@ class ProductListArgs(PageArgs):
     selected = ma.fields.Boolean(metadata={"description": "832优选"})
     min_price = Money(metadata={"description": "lowest SKU price at least this (yuan)"})
     max_price = Money(metadata={"description": "lowest SKU price at most this (yuan)"})
-    sort = ma.fields.String(load_default="default", validate=ma.validate.OneOf(list(SORTS)))
+    sort = ma.fields.String(load_default="default", validate=ma.validate.OneOf(PRODUCT_SORTS))
 
     @ma.validates_schema
     def _price_range(self, data: dict[str, Any], **_: Any) -> None:

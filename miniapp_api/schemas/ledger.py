@@ -6,8 +6,7 @@ import marshmallow as ma
 
 from miniapp_api.schemas.accounts import UnitRefSchema
 from miniapp_api.schemas.common import Money, PageArgs, PageSchema
-from miniapp_api.services.ledger import CHINA
-from miniapp_api.services.totals import FIRST_YEAR, current_year
+from models.calendar import CHINA, FIRST_YEAR, current_year
 from models.ledger import SOURCES
 
 

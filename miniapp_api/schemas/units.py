@@ -74,17 +74,7 @@ class UnitSummarySchema(UnitRefSchema):
 
 
 class UnitDetailSchema(UnitSummarySchema):
-    children_count = ma.fields.Method(
-        "_children_count",
-        metadata={"type": "integer", "description": "direct children, any status"},
-    )
-
-    def _children_count(self, unit) -> int:
-        from sqlalchemy.orm import object_session
-
-        from miniapp_api.services.units import count_children
-
-        return count_children(object_session(unit), unit)
+    children_count = ma.fields.Integer(metadata={"description": "direct children, any status"})
 
 
 class UnitChildrenPageSchema(PageSchema):

@@ -20,27 +20,26 @@ def login_with_wechat(session: Session, wx: WxClient, code: str) -> Employee:
     wx_session = wx.code_to_session(code)
     employee = _employee_by_openid(session, wx_session.openid)
     if employee is None:
-        employee = Employee(openid=wx_session.openid)
-        session.add(employee)
         try:
-            session.flush()
+            with session.begin_nested():
+                employee = Employee(openid=wx_session.openid)
+                session.add(employee)
         except IntegrityError:
             # The same person logging in twice at once: the other request created the row.
-            session.rollback()
             employee = _employee_by_openid(session, wx_session.openid)
             assert employee is not None
     employee.session_key = wx_session.session_key
     if wx_session.unionid:
         employee.unionid = wx_session.unionid
     employee.last_login_at = utcnow()
-    session.commit()
+    session.flush()
     return employee
 
 
 def store_verified_phone(session: Session, wx: WxClient, employee: Employee, code: str) -> Employee:
     """The phone-number button's code → the number WeChat verified, stored on the employee."""
     employee.phone = wx.phone_number(code)
-    session.commit()
+    session.flush()
     return employee
 
 

@@ -68,7 +68,7 @@ def create_admin(
         supplier_id=supplier.id if supplier else None,
     )
     session.add(admin)
-    session.commit()
+    session.flush()
     return admin
 
 

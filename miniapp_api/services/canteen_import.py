@@ -35,8 +35,8 @@ from miniapp_api.services.sheets import (
     missing_columns,
     read_sheet,
 )
-from miniapp_api.services.totals import FIRST_YEAR
 from miniapp_api.services.units import units_where_in
+from models.calendar import FIRST_YEAR
 from models.credit_code import normalise
 from models.ledger import CANTEEN, Entry
 from models.money import MoneyFormatError, yuan_to_fen
@@ -72,7 +72,7 @@ class _Counted:
 
 
 def import_canteen_entries(session: Session, filename: str, stream: IO[bytes]) -> ImportReport:
-    """Check every row, then book all of them and commit, or raise ImportRejected."""
+    """Check every row, then book all of them, or raise ImportRejected having booked none."""
     rows = read_sheet(filename, stream, COLUMNS)
     report = ImportReport()
     missing = missing_columns(rows, REQUIRED)
@@ -107,7 +107,6 @@ def import_canteen_entries(session: Session, filename: str, stream: IO[bytes]) -
         raise ImportRejected(report)
     book_entries(session, bookings)
     report.created = len(bookings)
-    session.commit()
     return report
 
 

@@ -28,7 +28,7 @@ from miniapp_api.services.catalog_search import (
     search_conditions,
 )
 from models.base import UTCDateTime
-from models.catalog import ROOT_CATEGORIES, Category, Product, ProductGram, Sku
+from models.catalog import PRODUCT_SORTS, ROOT_CATEGORIES, Category, Product, ProductGram, Sku
 
 
 class ProductNotFound(NotFound):
@@ -84,6 +84,7 @@ SORTS: dict[str, SortOrder] = {
     "sales": SortOrder((Product.sales,), descending=True),
     "newest": SortOrder((Product.created_at,), descending=True),
 }
+assert tuple(SORTS) == PRODUCT_SORTS, "every sort the API offers has its order here"
 
 
 # the sorts whose keys the search postings copy (models/catalog.py): a search in one of them
@@ -328,5 +329,5 @@ def set_on_shelf(session: Session, product_id: int, on_shelf: bool) -> Product:
     if product is None:
         raise ProductNotFound(details={"id": product_id})
     product.on_shelf = on_shelf
-    session.commit()
+    session.flush()
     return product

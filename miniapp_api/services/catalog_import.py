@@ -142,7 +142,6 @@ def import_catalog(session: Session, filename: str, stream: IO[bytes]) -> Import
     if not report.ok:
         raise ImportRejected(report)
     _write(session, products, report)
-    session.commit()
     return report
 
 

@@ -24,7 +24,6 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -32,10 +31,10 @@ from sqlalchemy.orm import Session
 
 from miniapp_api.errors import Conflict, NotFound
 from models.base import utcnow
+from models.calendar import CHINA, counting_year  # noqa: F401  (CHINA: re-exported)
 from models.ledger import SOURCES, TOTAL_SLOTS, Entry, UnitTotal
 from models.unit import Unit
 
-CHINA = ZoneInfo("Asia/Shanghai")
 MAX_REFERENCE_LENGTH = 64
 _UPSERT_CHUNK = 500
 _INSERT_CHUNK = 500
@@ -61,13 +60,6 @@ class EntryDuplicate(Conflict):
 class ReversalRefused(Conflict):
     code = "reversal_refused"
     message = "冲销金额超过原入账金额的剩余部分"
-
-
-def counting_year(moment: datetime) -> int:
-    """Rule 5: the calendar year in China Standard Time of the moment that counts."""
-    if moment.tzinfo is None:
-        raise ValueError("the moment that counts must carry its offset")
-    return moment.astimezone(CHINA).year
 
 
 @dataclass(frozen=True)

@@ -10,23 +10,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
 from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from miniapp_api.errors import InvalidRequest
 from miniapp_api.paging import decode_cursor, page_of
-from miniapp_api.services.ledger import CHINA
+from models.calendar import FIRST_YEAR, current_year
 from models.ledger import CANTEEN, PERSONAL, SOURCES, UNION, Entry, UnitTotal
 from models.unit import Unit
-
-FIRST_YEAR = 2019
-
-
-def current_year(now: datetime | None = None) -> int:
-    """This year in China Standard Time (rule 5)."""
-    return (now or datetime.now(UTC)).astimezone(CHINA).year
 
 
 def check_year(year: int) -> None:
@@ -231,5 +223,4 @@ def rebuild_totals(session: Session) -> int:
     ]
     for start in range(0, len(rows), 5000):
         session.execute(insert(UnitTotal.__table__), rows[start : start + 5000])
-    session.commit()
     return len(rows)

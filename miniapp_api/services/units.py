@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import case, func, select, update
@@ -107,25 +108,13 @@ def _unit_by_full_name(session: Session, name: str) -> Unit | None:
     return units[-1] if units else None
 
 
-def active_successor(unit: Unit) -> Unit | None:
-    """Where a merged unit lives on: its successor, followed through later merges."""
-    seen = {unit.id}
-    current = unit.successor
-    while current is not None and current.status == MERGED and current.successor is not None:
-        if current.id in seen:  # a loop would be a data error; stop rather than spin
-            return None
-        seen.add(current.id)
-        current = current.successor
-    return current if current is not None and current.is_active else None
-
-
 def ensure_can_bind(unit: Unit) -> None:
     """Rule 8: a revoked or merged unit cannot be chosen; a merged one names its successor."""
     if unit.is_active:
         return
     details: dict = {"unit": _ref(unit), "status": unit.status}
     if unit.status == MERGED:
-        successor = active_successor(unit)
+        successor = unit.active_successor()
         details["successor"] = _ref(successor) if successor else None
         message = "该单位已合并，请绑定合并后的单位"
     else:
@@ -148,12 +137,11 @@ def bind_employee(session: Session, employee: Employee, unit: Unit) -> UnitBindi
         current.bound_to = now
         session.flush()
     binding = UnitBinding(employee_id=employee.id, unit_id=unit.id, bound_from=now)
-    session.add(binding)
     try:
-        session.commit()
+        with session.begin_nested():
+            session.add(binding)
     except IntegrityError:
         # Another request of the same employee bound at the same moment: theirs stands.
-        session.rollback()
         raise Conflict("binding_changed", "单位绑定刚刚被修改，请刷新后重试") from None
     return binding
 
@@ -163,7 +151,7 @@ def unbind_employee(session: Session, employee: Employee) -> None:
     current = employee.current_binding
     if current is not None:
         current.bound_to = utcnow()
-        session.commit()
+        session.flush()
 
 
 def binding_history(session: Session, employee: Employee) -> list[UnitBinding]:
@@ -203,6 +191,21 @@ def count_children(session: Session, unit: Unit) -> int:
     return session.scalar(select(func.count()).where(Unit.parent_id == unit.id)) or 0
 
 
+@dataclass
+class UnitDetail:
+    """A unit as an admin reads it: the unit's own fields and how many children it has."""
+
+    unit: Unit
+    children_count: int
+
+    def __getattr__(self, name: str):
+        return getattr(self.unit, name)
+
+
+def unit_detail(session: Session, unit: Unit) -> UnitDetail:
+    return UnitDetail(unit, count_children(session, unit))
+
+
 def merge_unit(session: Session, unit: Unit, into: Unit) -> Unit:
     """Rule 8: `unit` is merged into `into`; its past figures stay with it, and employees bound
     to it are offered `into`. Its subordinates must be moved or merged first."""
@@ -213,7 +216,7 @@ def merge_unit(session: Session, unit: Unit, into: Unit) -> Unit:
         raise Conflict("unit_inactive", "合并目标单位已撤销或合并", details={"unit": _ref(into)})
     unit.status = MERGED
     unit.successor_id = into.id
-    session.commit()
+    session.flush()
     return unit
 
 
@@ -221,7 +224,7 @@ def revoke_unit(session: Session, unit: Unit) -> Unit:
     """Rule 8: the unit is revoked; it can no longer be chosen, its past figures stay."""
     _ensure_changeable(session, unit)
     unit.status = REVOKED
-    session.commit()
+    session.flush()
     return unit
 
 

@@ -105,7 +105,6 @@ def import_units(
     if not report.ok:
         raise ImportRejected(report)
     _write(session, plans, stored, report)
-    session.commit()
     return report
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from miniapp_api.errors import Conflict
 from miniapp_api.services.units import bind_employee
+from miniapp_api.transaction import unit_of_work
 from models import Employee, Unit, UnitBinding, db
 from tests.factories import make_employee, make_unit
 
@@ -33,7 +34,8 @@ def test_ten_simultaneous_bindings_leave_exactly_one_in_force(postgresql_only):
             unit = session.get(Unit, unit_id)
             barrier.wait()
             try:
-                bind_employee(session, me, unit)
+                with unit_of_work(session):
+                    bind_employee(session, me, unit)
                 outcomes.append("bound")
             except Conflict:
                 outcomes.append("conflict")

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from miniapp_api.services.canteen_import import import_canteen_entries
 from miniapp_api.services.sheets import ImportRejected
 from miniapp_api.services.totals import unit_figures, verify_totals
+from miniapp_api.transaction import unit_of_work
 from models import Entry, db
 from tests.factories import make_unit
 
@@ -25,7 +26,9 @@ def units():
 
 
 def run(text: str, name: str = "canteen.csv"):
-    return import_canteen_entries(db.session, name, io.BytesIO(text.encode()))
+    """One import as the CLI and the upload run it: one unit of work."""
+    with unit_of_work(db.session):
+        return import_canteen_entries(db.session, name, io.BytesIO(text.encode()))
 
 
 def entries_count() -> int:
@@ -75,7 +78,6 @@ def test_one_bad_row_rejects_the_whole_file_and_names_every_problem(units):
             + f"{SCHOOL},T001,100.00,2026-03-01 10:00:00,\n"
             + f"{SCHOOL},T009,100.00,2099-01-01 10:00:00,\n"
         )
-    db.session.rollback()
 
     rows = rejected.value.report.rows
     assert [row.status for row in rows] == ["ok", "error", "error", "error", "error"]
@@ -118,7 +120,6 @@ def test_refunds_of_unknown_orders_other_units_or_more_than_left_are_refused(uni
             + f"{SCHOOL},R005,-1.00,2026-02-03 10:00:00,\n"
             + f"{SCHOOL},T006,1.00,2026-02-03 10:00:00,T001\n"
         )
-    db.session.rollback()
 
     statuses = [row.status for row in rejected.value.report.rows]
     assert statuses == ["error", "error", "ok", "error", "error", "error"]

@@ -2,8 +2,8 @@
 
 from sqlalchemy import func, select
 
-from miniapp_api.catalog_data import COUNTIES
-from miniapp_api.demo_catalog import load_demo_catalog
+from miniapp_api.demo.catalog import load_demo_catalog
+from miniapp_api.demo.catalog_data import COUNTIES
 from models import Product, Sku, Supplier, db
 from models.catalog import ROOT_CATEGORIES
 

@@ -1,6 +1,6 @@
 """The demo loader books a few canteen purchases into the demo's leaf units, once."""
 
-from miniapp_api.ledger_demo import load_demo_ledger
+from miniapp_api.demo.ledger import load_demo_ledger
 from miniapp_api.services.totals import current_year, unit_figures, verify_totals
 from models import db
 from tests.factories import make_unit

@@ -53,7 +53,6 @@ def load_demo_ledger(session: Session) -> list[str]:
                 reference=reference,
             )
             booked += 1
-    session.commit()
     root_id = int(leaves[0].path.split("/")[0])
     return [
         "",

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from miniapp_api.errors import DomainError
 from miniapp_api.services.sheets import ImportRejected, ImportReport
+from miniapp_api.transaction import unit_of_work
 
 # An importer takes the session, the file's name and its bytes, and returns the report of a
 # written import, or raises ImportRejected with the report when any row is bad.
@@ -18,20 +19,19 @@ Importer = Callable[[Session, str, IO[bytes]], ImportReport]
 
 
 def import_file_from_cli(session: Session, path: str, importer: Importer) -> None:
-    """Run `importer` on a file and print its report; exits 1 when anything is wrong."""
+    """Run `importer` on a file as one unit of work and print its report; exits 1, having
+    written nothing, when anything is wrong."""
     file = Path(path)
     if not file.is_file():
         raise click.ClickException(f"no such file: {path}")
     try:
-        with file.open("rb") as stream:
+        with file.open("rb") as stream, unit_of_work(session):
             report = importer(session, file.name, stream)
     except ImportRejected as rejected:
-        session.rollback()
         print_report(rejected.report)
         click.echo("Nothing was imported: fix the rows above and import the file again.", err=True)
         raise SystemExit(1) from None
     except DomainError as error:
-        session.rollback()
         raise click.ClickException(f"{error.message} {error.details or ''}".strip()) from None
     print_report(report)
 

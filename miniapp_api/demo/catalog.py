@@ -8,7 +8,7 @@ import io
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from miniapp_api.catalog_data import demo_products
+from miniapp_api.demo.catalog_data import demo_products
 from miniapp_api.services.catalog import record_sales
 from miniapp_api.services.catalog_import import import_catalog
 from models.catalog import Product
@@ -28,7 +28,6 @@ def load_demo_catalog(session: Session) -> list[str]:
     report = import_catalog(session, "demo-catalogue.csv", io.BytesIO(demo_catalogue_csv()))
     for product_id in session.scalars(select(Product.id)):
         record_sales(session, product_id, (product_id * 7919) % 500)
-    session.commit()
     return [
         "",
         f"  # 7. browse the {report.created} demo products (six categories, the 99 counties of "

@@ -1,11 +1,12 @@
-"""`miniapp entries import FILE` and `miniapp totals verify` (API.md, "Starting it")."""
+"""`miniapp entries import FILE`, `miniapp totals verify` and `miniapp totals rebuild`."""
 
 from __future__ import annotations
 
 import click
 
+from miniapp_api.cli.imports import import_file_from_cli
 from miniapp_api.extensions import db
-from miniapp_api.imports import import_file_from_cli
+from miniapp_api.transaction import unit_of_work
 
 entries = click.Group("entries", help="Counted entries: canteen purchases from the trading site.")
 totals = click.Group("totals", help="Annual purchase totals.")
@@ -22,10 +23,12 @@ def entries_import(path: str) -> None:
 
 @totals.command("verify")
 def totals_verify() -> None:
-    """Recompute every unit's totals from the entries; exits 1 naming each difference."""
+    """Recompute every unit's totals from the entries and check every entry; exits 1 naming
+    each difference."""
     from miniapp_api.services.totals import verify_totals
 
-    differences = verify_totals(db.session)
+    with unit_of_work(db.session, writes=False):
+        differences = verify_totals(db.session)
     for difference in differences:
         click.echo(str(difference), err=True)
     if differences:
@@ -36,7 +39,9 @@ def totals_verify() -> None:
 
 @totals.command("rebuild")
 def totals_rebuild() -> None:
-    """Recompute every totals row from the entries (after moving a unit in the tree)."""
+    """Recompute every totals row from the entries (after `verify` found a difference)."""
     from miniapp_api.services.totals import rebuild_totals
 
-    click.echo(f"{rebuild_totals(db.session)} totals rows rebuilt from the entries")
+    with unit_of_work(db.session):
+        rebuilt = rebuild_totals(db.session)
+    click.echo(f"{rebuilt} totals rows rebuilt from the entries")

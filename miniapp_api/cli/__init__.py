@@ -1,4 +1,9 @@
-"""`miniapp`: the Flask CLI for this app, plus `miniapp demo`, which needs no settings."""
+"""`miniapp`: the Flask CLI for this app, one module per group of commands, plus
+`miniapp demo`, which needs no settings.
+
+Each command that writes runs as one unit of work (miniapp_api.transaction): it commits once
+at the end, and an error or a non-zero exit writes nothing.
+"""
 
 from __future__ import annotations
 
@@ -53,5 +58,15 @@ def demo(keep: bool) -> None:
     run_demo(database, api_port=DEMO_API_PORT, fake_port=DEMO_FAKE_PORT, fresh=not keep)
 
 
-if __name__ == "__main__":
-    main()
+def register_commands(app) -> None:
+    from miniapp_api.cli import admins, catalog, jobs, ledger, units
+
+    for group in (
+        jobs.jobs,
+        units.units,
+        admins.admins,
+        ledger.entries,
+        ledger.totals,
+        catalog.catalog,
+    ):
+        app.cli.add_command(group)

@@ -9,9 +9,10 @@ from pathlib import Path
 import click
 from sqlalchemy.orm import Session
 
-from miniapp_api.demo_catalog import load_demo_catalog
-from miniapp_api.demo_units import load_demo_units
-from miniapp_api.ledger_demo import load_demo_ledger
+from miniapp_api.demo.catalog import load_demo_catalog
+from miniapp_api.demo.ledger import load_demo_ledger
+from miniapp_api.demo.units import load_demo_units
+from miniapp_api.transaction import unit_of_work
 
 # Each feature adds a loader: it writes its demo rows and returns lines for the walkthrough
 # (shell commands that use $API and $FAKE, which the walkthrough sets first). In order.
@@ -20,10 +21,11 @@ DEMO_LOADERS: list[DemoLoader] = [load_demo_units, load_demo_catalog, load_demo_
 
 
 def load_demo_data(session: Session) -> list[str]:
+    """Every loader's rows, in one unit of work."""
     lines: list[str] = []
-    for loader in DEMO_LOADERS:
-        lines.extend(loader(session))
-    session.commit()
+    with unit_of_work(session):
+        for loader in DEMO_LOADERS:
+            lines.extend(loader(session))
     return lines
 
 

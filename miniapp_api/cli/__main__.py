@@ -1,0 +1,3 @@
+from miniapp_api.cli import main
+
+main()
