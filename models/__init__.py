@@ -1,20 +1,24 @@
 """SQLAlchemy models, one module per aggregate. Importing this package registers every table."""
 
 from models.admin import Admin
+from models.audit import AuditEntry
 from models.base import Base, db
 from models.catalog import Category, GramCount, Product, ProductGram, Sku
 from models.employee import Employee
+from models.idempotency import IdempotencyKey
 from models.ledger import Entry, UnitTotal
 from models.supplier import Supplier
 from models.unit import Unit, UnitBinding
 
 __all__ = [
     "Admin",
+    "AuditEntry",
     "Base",
     "Category",
     "Employee",
     "Entry",
     "GramCount",
+    "IdempotencyKey",
     "Product",
     "ProductGram",
     "Sku",
