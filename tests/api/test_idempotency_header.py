@@ -1,15 +1,15 @@
-"""The Idempotency-Key header over HTTP, on a small endpoint that creates a row per call."""
+"""The unit of work and the Idempotency-Key header over HTTP, on a small endpoint that writes
+an audit row per call."""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from flask import Flask, g
+from flask import Flask, g, request
 from flask_smorest import Blueprint
 from sqlalchemy import func, select
 
 from miniapp_api.auth import admin_required
+from miniapp_api.errors import InvalidRequest
 from miniapp_api.idempotency import idempotent
 from miniapp_api.services.audit import record_admin_action
 from models import AuditEntry, db
@@ -18,17 +18,14 @@ from tests.conftest import app_config
 from tests.factories import admin_headers, make_admin
 
 blp = Blueprint("idempotency_probe", __name__, url_prefix="/probe")
-slow = threading.Event()
 
 
 @blp.route("", methods=["POST"])
 @admin_required(PLATFORM_ADMIN)
 @idempotent
 def create_probe():
-    body = __import__("flask").request.get_json()
+    body = request.get_json()
     if body.get("fail"):
-        from miniapp_api.errors import InvalidRequest
-
         record_admin_action(db.session, g.admin, "unit.merge", target_type="probe")
         raise InvalidRequest(details={"fail": ["失败"]})
     entry = record_admin_action(
@@ -86,6 +83,15 @@ def test_failed_work_writes_nothing_and_frees_its_key(probe):
 
     assert failed.status_code == retried.status_code == 422
     assert retried.get_json()["error"]["code"] == "invalid_request"
+    assert rows() == 0
+
+
+def test_a_request_that_raises_after_flushing_writes_nothing(probe):
+    failed = probe.post(
+        "/probe", json={"fail": True}, headers=admin_headers(make_admin(PLATFORM_ADMIN))
+    )
+
+    assert failed.status_code == 422
     assert rows() == 0
 
 
