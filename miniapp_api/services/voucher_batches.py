@@ -231,21 +231,26 @@ def mark_batch_paid(
 
 
 def generate_codes(session: Session, batch: VoucherBatch, keys: CodeKeys) -> None:
-    """The batch's `quantity` vouchers, in bulk: each code only as its keyed hash and sealed."""
-    codes = new_codes(batch.quantity)
-    table = Voucher.__table__
-    for start in range(0, len(codes), _INSERT_CHUNK):
-        chunk = codes[start : start + _INSERT_CHUNK]
-        session.execute(
-            insert(table),
-            [
-                {
-                    "batch_id": batch.id,
-                    "code_hash": lookup_hash(keys, code),
-                    "code_cipher": sealed,
-                    "status": UNREDEEMED,
-                    "balance": batch.face_value,
-                }
-                for code, sealed in zip(chunk, seal(keys, chunk, batch.id), strict=True)
-            ],
-        )
+    """The batch's `quantity` vouchers, in bulk: each code only as its keyed hash and sealed.
+    PostgreSQL takes them through COPY (100,000 rows in about a second); SQLite through
+    multi-row inserts."""
+    codes, batch_id, face_value = new_codes(batch.quantity), batch.id, batch.face_value
+    rows = (
+        (batch_id, lookup_hash(keys, code), sealed, UNREDEEMED, face_value)
+        for code, sealed in zip(codes, seal(keys, codes, batch_id), strict=True)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        driver = session.connection().connection.driver_connection
+        with (
+            driver.cursor() as cursor,
+            cursor.copy(  # type: ignore[union-attr]
+                "COPY vouchers (batch_id, code_hash, code_cipher, status, balance) FROM STDIN"
+            ) as copy,
+        ):
+            for row in rows:
+                copy.write_row(row)
+        return
+    columns = ("batch_id", "code_hash", "code_cipher", "status", "balance")
+    values = [dict(zip(columns, row, strict=True)) for row in rows]
+    for start in range(0, len(values), _INSERT_CHUNK):
+        session.execute(insert(Voucher.__table__), values[start : start + _INSERT_CHUNK])
