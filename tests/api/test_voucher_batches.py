@@ -6,8 +6,8 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from miniapp_api.services.totals import unit_figures
-from models import AuditEntry, Entry, Voucher, db
-from tests.factories import admin_headers, make_admin, make_batch, make_unit
+from models import AuditEntry, Entry, Voucher, VoucherBatch, db
+from tests.factories import admin_headers, batch_codes, make_admin, make_batch, make_unit
 
 BATCHES = "/api/v1/admin/voucher-batches"
 ORDER = {
@@ -81,6 +81,8 @@ def test_payment_activates_the_batch_generates_its_codes_and_counts_it_as_union(
     assert response.status_code == 200, response.get_json()
     paid = response.get_json()
     assert paid["status"] == "active" and paid["figures"]["issued"] == 5
+    codes = batch_codes(db.session.get(VoucherBatch, batch["id"]))
+    assert not any(code in response.get_data(as_text=True) for code in codes)
     entry = db.session.scalars(select(Entry)).one()
     assert (entry.source, entry.amount, entry.unit_id, entry.year) == (
         "union",
@@ -185,7 +187,7 @@ def test_the_batch_figures_follow_redemption_spending_and_voiding(client, login)
 
     from miniapp_api.services.voucher_spending import hold_vouchers
     from miniapp_api.transaction import unit_of_work
-    from tests.factories import batch_codes, make_employee, redeemed_voucher
+    from tests.factories import make_employee, redeemed_voucher
 
     unit = make_unit()
     union = make_admin("union_admin", unit=unit)

@@ -103,3 +103,31 @@ def test_a_third_order_for_a_voucher_emptied_by_a_race_is_refused():
 
     assert sorted(outcomes) == ["ok", "voucher_unusable", "voucher_unusable"]
     assert db.session.scalar(select(Voucher.balance).where(Voucher.id == voucher_id)) == 0
+
+
+def test_two_simultaneous_payments_of_one_batch_count_it_once():
+    from miniapp_api.services.voucher_batches import mark_batch_paid
+    from models import Admin, Entry
+    from tests.factories import make_admin
+
+    batch = make_batch(make_unit(), quantity=50, paid_at=None)
+    platform_id, batch_id, amount = make_admin("platform_admin").id, batch.id, batch.amount
+    keys = CodeKeys.from_secret(current_app.config["VOUCHER_CODE_KEY"])
+
+    def pay(number: int, session: Session) -> None:
+        mark_batch_paid(
+            session,
+            session.get(Admin, platform_id),
+            batch_id,
+            paid_at=NOW,
+            reference=f"BANK-{number}",
+            amount=amount,
+            keys=keys,
+            now=NOW,
+        )
+
+    outcomes = _race(2, pay)
+
+    assert sorted(outcomes) == ["invalid_state", "ok"]
+    assert len(db.session.scalars(select(Entry)).all()) == 1
+    assert len(db.session.scalars(select(Voucher.id)).all()) == 50
