@@ -3,12 +3,15 @@
 from miniapp_api.admin import auth as admin_auth
 from miniapp_api.admin import catalog as admin_catalog
 from miniapp_api.admin import totals as admin_totals
+from miniapp_api.admin import union as admin_union
 from miniapp_api.admin import units as admin_units
+from miniapp_api.admin import vouchers as admin_vouchers
 from miniapp_api.mp import auth as mp_auth
 from miniapp_api.mp import catalog as mp_catalog
 from miniapp_api.mp import contribution as mp_contribution
 from miniapp_api.mp import me as mp_me
 from miniapp_api.mp import units as mp_units
+from miniapp_api.mp import vouchers as mp_vouchers
 
 BLUEPRINTS = [
     mp_auth.blp,
@@ -16,8 +19,11 @@ BLUEPRINTS = [
     mp_units.blp,
     mp_catalog.blp,
     mp_contribution.blp,
+    mp_vouchers.blp,
     admin_auth.blp,
     admin_units.blp,
     admin_totals.blp,
     admin_catalog.blp,
+    admin_vouchers.blp,
+    admin_union.blp,
 ]

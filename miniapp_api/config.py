@@ -58,6 +58,13 @@ def from_environment() -> dict[str, Any]:
         "ADMIN_LOGIN_ADDRESS_FAILURE_LIMIT": env(
             "ADMIN_LOGIN_ADDRESS_FAILURE_LIMIT", "30 per 10 minutes"
         ),
+        # the key behind voucher codes' keyed hashes and their encryption (at least 32 bytes)
+        "VOUCHER_CODE_KEY": env("VOUCHER_CODE_KEY") or None,
+        # wrong voucher codes: per employee, and per client address
+        "VOUCHER_REDEEM_FAILURE_LIMIT": env("VOUCHER_REDEEM_FAILURE_LIMIT", "10 per hour"),
+        "VOUCHER_REDEEM_ADDRESS_FAILURE_LIMIT": env(
+            "VOUCHER_REDEEM_ADDRESS_FAILURE_LIMIT", "50 per hour"
+        ),
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
         "RATELIMIT_STRATEGY": "fixed-window",
@@ -77,3 +84,6 @@ def check(config: dict[str, Any]) -> None:
                 "without it."
             )
         config["SECRET_KEY"] = "insecure-demo-and-test-key"
+    if not config.get("VOUCHER_CODE_KEY") and relaxed:
+        # a fixed key, so that the demo's printed codes keep working across restarts
+        config["VOUCHER_CODE_KEY"] = "insecure-demo-and-test-voucher-code-key"

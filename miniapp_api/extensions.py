@@ -5,8 +5,9 @@ The flask-smorest Api is made per app in create_app(): its OpenAPI spec belongs 
 
 import math
 import time
+from collections.abc import Callable
 
-from flask import Response, request
+from flask import Response, current_app, request
 from flask_limiter import Limiter, RequestLimit
 from flask_migrate import Migrate
 
@@ -36,5 +37,24 @@ def too_many_attempts(limit: RequestLimit) -> Response:
 
 migrate = Migrate()
 limiter = Limiter(key_func=client_address, default_limits=[])
+
+
+def limit_wrong_guesses(
+    setting: str,
+    failed: Callable[[Response], bool],
+    key_func: Callable[[], str] = client_address,
+) -> Callable[[Callable], Callable]:
+    """Limit wrong guesses (admin passwords, voucher codes) to the app's `setting` (e.g.
+    "10 per hour") per `key_func` (default: the client address). Only answers that `failed`
+    calls wrong use the limit up; past it every attempt is 429 `too_many_attempts` with
+    Retry-After. Counts live in RATELIMIT_STORAGE_URI (Redis in production), so every worker
+    shares them. Place it under the auth decorator when `key_func` reads the caller."""
+    return limiter.limit(
+        lambda: current_app.config[setting],
+        key_func=key_func,
+        deduct_when=failed,
+        on_breach=too_many_attempts,
+    )
+
 
 __all__ = ["db", "limiter", "migrate"]

@@ -24,7 +24,13 @@ class Job:
     run: Callable[[Session, datetime], int]  # returns how many things it changed
 
 
-JOBS: list[Job] = []
+def _expire_vouchers(session: Session, now: datetime) -> int:
+    from miniapp_api.services.vouchers import expire_vouchers
+
+    return expire_vouchers(session, now)
+
+
+JOBS: list[Job] = [Job("expire_vouchers", _expire_vouchers)]
 
 
 def run_due_jobs(session: Session, now: datetime) -> dict[str, int]:

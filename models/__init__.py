@@ -9,6 +9,7 @@ from models.idempotency import IdempotencyKey
 from models.ledger import Entry, UnitTotal
 from models.supplier import Supplier
 from models.unit import Unit, UnitBinding
+from models.voucher import UnionProfile, Voucher, VoucherBatch, VoucherSpend
 
 __all__ = [
     "Admin",
@@ -26,5 +27,9 @@ __all__ = [
     "Unit",
     "UnitBinding",
     "UnitTotal",
+    "UnionProfile",
+    "Voucher",
+    "VoucherBatch",
+    "VoucherSpend",
     "db",
 ]

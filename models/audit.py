@@ -23,6 +23,10 @@ AUDIT_ACTIONS = (
     "admin.create",
     "admin.disable",
     "admin.set_password",
+    "voucher_batch.create",
+    "voucher_batch.mark_paid",
+    "voucher.void",
+    "union_profile.update",
 )
 
 

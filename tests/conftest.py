@@ -18,6 +18,9 @@ from miniapp_api import create_app
 from miniapp_api.extensions import db, limiter
 from wx_client.fake import FakeState, FakeWeChat
 
+# suite-wide guards
+pytest_plugins = ["tests.voucher_log_guard"]
+
 TEST_APPID = "wx-test-appid"
 TEST_SECRET = "test-app-secret"
 TEST_MCH_ID = "1900000109"

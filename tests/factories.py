@@ -198,3 +198,75 @@ def make_product(
     index_titles(db.session, [product])
     db.session.commit()
     return product
+
+
+def make_batch(
+    unit: Unit,
+    *,
+    face_value: int = 10_000,
+    quantity: int = 3,
+    valid_from: str = "2026-01-01T00:00:00+08:00",
+    valid_until: str = "2027-01-01T00:00:00+08:00",
+    paid_at: str | None = "2026-03-01T10:00:00+08:00",
+    title: str = "中秋福利提货券",
+):
+    """A voucher batch of `unit`'s union, paid (active, with codes, counted) unless paid_at is
+    None; committed."""
+    from flask import current_app
+
+    from miniapp_api.services.voucher_batches import generate_codes
+    from miniapp_api.services.voucher_codes import CodeKeys
+    from models.voucher import VoucherBatch
+
+    batch = VoucherBatch(
+        unit_id=unit.id,
+        title=title,
+        face_value=face_value,
+        quantity=quantity,
+        valid_from=datetime.fromisoformat(valid_from),
+        valid_until=datetime.fromisoformat(valid_until),
+        status="unpaid",
+    )
+    db.session.add(batch)
+    db.session.flush()
+    if paid_at is not None:
+        batch.status = "active"
+        batch.paid_at = datetime.fromisoformat(paid_at)
+        batch.payment_reference = "BANK-TEST"
+        batch.paid_amount = batch.amount
+        generate_codes(
+            db.session, batch, CodeKeys.from_secret(current_app.config["VOUCHER_CODE_KEY"])
+        )
+    db.session.commit()
+    return batch
+
+
+def batch_codes(batch) -> list[str]:
+    """The batch's codes in id order, unsealed as the codes sheet does (tests only)."""
+    from flask import current_app
+    from sqlalchemy import select
+
+    from miniapp_api.services.voucher_codes import CodeKeys, unseal
+    from models.voucher import Voucher
+
+    sealed = db.session.scalars(
+        select(Voucher.code_cipher).where(Voucher.batch_id == batch.id).order_by(Voucher.id)
+    ).all()
+    keys = CodeKeys.from_secret(current_app.config["VOUCHER_CODE_KEY"])
+    return unseal(keys, list(sealed), batch.id)
+
+
+def redeemed_voucher(employee: Employee, batch, index: int = 0):
+    """The batch's `index`th voucher, redeemed into `employee`'s wallet; committed."""
+    from flask import current_app
+
+    from miniapp_api.services.voucher_codes import CodeKeys
+    from miniapp_api.services.vouchers import redeem_voucher
+
+    keys = CodeKeys.from_secret(current_app.config["VOUCHER_CODE_KEY"])
+    code = batch_codes(batch)[index]
+    voucher = redeem_voucher(
+        db.session, employee, code, keys, now=datetime.fromisoformat("2026-06-01T10:00:00+08:00")
+    )
+    db.session.commit()
+    return voucher

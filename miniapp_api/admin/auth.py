@@ -1,10 +1,10 @@
 """Admin login with username and password."""
 
-from flask import current_app, request
+from flask import request
 from flask_smorest import Blueprint
 
 from miniapp_api.auth import ADMIN, issue_token
-from miniapp_api.extensions import client_address, db, limiter, too_many_attempts
+from miniapp_api.extensions import client_address, db, limit_wrong_guesses
 from miniapp_api.schemas.admins import AdminLoginResultSchema, AdminLoginSchema
 from miniapp_api.services.admins import authenticate_admin
 
@@ -23,17 +23,8 @@ def _failed(response) -> bool:
 
 @blp.route("/login", methods=["POST"])
 # Only wrong passwords count: per username from one address, and per address over all names.
-@limiter.limit(
-    lambda: current_app.config["ADMIN_LOGIN_FAILURE_LIMIT"],
-    key_func=_username_and_address,
-    deduct_when=_failed,
-    on_breach=too_many_attempts,
-)
-@limiter.limit(
-    lambda: current_app.config["ADMIN_LOGIN_ADDRESS_FAILURE_LIMIT"],
-    deduct_when=_failed,
-    on_breach=too_many_attempts,
-)
+@limit_wrong_guesses("ADMIN_LOGIN_FAILURE_LIMIT", _failed, key_func=_username_and_address)
+@limit_wrong_guesses("ADMIN_LOGIN_ADDRESS_FAILURE_LIMIT", _failed)
 @blp.arguments(AdminLoginSchema)
 @blp.response(200, AdminLoginResultSchema)
 @blp.alt_response(401, description="invalid_credentials")
