@@ -2,6 +2,7 @@
 
 from miniapp_api.admin import auth as admin_auth
 from miniapp_api.admin import catalog as admin_catalog
+from miniapp_api.admin import reserved_shares as admin_reserved_shares
 from miniapp_api.admin import totals as admin_totals
 from miniapp_api.admin import units as admin_units
 from miniapp_api.mp import auth as mp_auth
@@ -20,4 +21,5 @@ BLUEPRINTS = [
     admin_units.blp,
     admin_totals.blp,
     admin_catalog.blp,
+    admin_reserved_shares.blp,
 ]

@@ -24,7 +24,14 @@ class Job:
     run: Callable[[Session, datetime], int]  # returns how many things it changed
 
 
-JOBS: list[Job] = []
+def _deliver_sms(session: Session, now: datetime) -> int:
+    from miniapp_api.services.sms import deliver_due_sms
+    from miniapp_api.sms import sms_sender
+
+    return deliver_due_sms(session, sms_sender(), now)
+
+
+JOBS: list[Job] = [Job("sms.deliver", _deliver_sms)]
 
 
 def run_due_jobs(session: Session, now: datetime) -> dict[str, int]:

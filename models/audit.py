@@ -23,6 +23,11 @@ AUDIT_ACTIONS = (
     "admin.create",
     "admin.disable",
     "admin.set_password",
+    "reserved_share.save",
+    "reserved_share.submit",
+    "reserved_share.confirm",
+    "reserved_share.return",
+    "share_policy.set",
 )
 
 
