@@ -156,7 +156,7 @@ class FilingSchema(ma.Schema):
     def _flatten(self, view: Any, **kwargs: Any) -> dict:
         filing = view.filing
         answer: dict[str, Any] = {
-            name: getattr(filing, name, None) for name in self.fields if hasattr(filing, name)
+            name: getattr(filing, name, None) for name in self.fields
         }
         answer.update(
             unit=view.unit,
@@ -232,7 +232,7 @@ class SummaryRowSchema(ma.Schema):
     def _flatten(self, row: Any, **kwargs: Any) -> dict:
         filing = row.filing
         answer: dict[str, Any] = {
-            name: getattr(filing, name, None) for name in self.fields if hasattr(filing, name)
+            name: getattr(filing, name, None) for name in self.fields
         }
         answer.update(
             unit=row.unit,

@@ -76,7 +76,7 @@ def filing_of(
         ReservedShare.unit_id == unit.id, ReservedShare.year == year
     )
     if for_update:
-        query = query.with_for_update()
+        query = query.with_for_update(of=ReservedShare)
     return session.scalars(query).one_or_none()
 
 

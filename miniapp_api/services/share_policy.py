@@ -111,7 +111,7 @@ def _policy_row(session: Session, unit: Unit, year: int) -> SharePolicy:
     query = (
         select(SharePolicy)
         .where(SharePolicy.unit_id == unit.id, SharePolicy.year == year)
-        .with_for_update()
+        .with_for_update(of=SharePolicy)
     )
     policy = session.scalars(query).one_or_none()
     if policy is not None:
