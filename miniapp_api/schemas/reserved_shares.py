@@ -155,9 +155,7 @@ class FilingSchema(ma.Schema):
     @ma.pre_dump
     def _flatten(self, view: Any, **kwargs: Any) -> dict:
         filing = view.filing
-        answer: dict[str, Any] = {
-            name: getattr(filing, name, None) for name in self.fields
-        }
+        answer: dict[str, Any] = {name: getattr(filing, name, None) for name in self.fields}
         answer.update(
             unit=view.unit,
             year=view.year,
@@ -231,9 +229,7 @@ class SummaryRowSchema(ma.Schema):
     @ma.pre_dump
     def _flatten(self, row: Any, **kwargs: Any) -> dict:
         filing = row.filing
-        answer: dict[str, Any] = {
-            name: getattr(filing, name, None) for name in self.fields
-        }
+        answer: dict[str, Any] = {name: getattr(filing, name, None) for name in self.fields}
         answer.update(
             unit=row.unit,
             parent=row.unit.parent,
