@@ -4,7 +4,7 @@ up to the fen; the union plan is computed beside it and never added to it (rule 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -56,7 +56,6 @@ class FilingView:
     filing: ReservedShare | None
     policy: EffectivePolicy
     last_year_share: int | None
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def status(self) -> str:
@@ -93,7 +92,12 @@ def filing_view(session: Session, unit: Unit, year: int) -> FilingView:
 
 
 def may_file(admin: Admin, unit: Unit) -> None:
-    """A unit files for itself: its own finance or unit admins, or the platform."""
+    """A unit files for itself: its own finance or unit admins, or the platform; a revoked or
+    merged unit files no more (rule 8)."""
+    if not unit.is_active:
+        raise Conflict(
+            "unit_inactive", "单位已撤销或合并，不能填报", details={"status": unit.status}
+        )
     if admin.role == PLATFORM_ADMIN:
         return
     if admin.role in UNIT_SCOPED_ROLES and admin.unit_id == unit.id:

@@ -44,12 +44,14 @@ def deliver_sms(session: Session, sender: SmsSender, message: SmsMessage, now: d
     message.attempts += 1
     try:
         reference = sender.send(message.phone, message.text)
-    except SmsSendError as problem:
+    except Exception as problem:  # whatever the provider raises, the message is tried again
         message.last_error = str(problem)[:200] or type(problem).__name__
         if message.attempts >= MAX_ATTEMPTS:
             message.status = FAILED
         else:
             message.next_attempt_at = now + _retry_delay(message.attempts)
+        if not isinstance(problem, SmsSendError):
+            log.exception("sms %s: the sender failed unexpectedly", message.id)
         log.warning("sms %s not sent (attempt %s): %s", message.id, message.attempts, problem)
         session.flush()
         return False

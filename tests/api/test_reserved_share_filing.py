@@ -235,3 +235,13 @@ def test_saving_leaves_an_audit_row(client, school, headers):
     assert entry.action == "reserved_share.save"
     assert entry.unit_path == school.path
     assert entry.details["reserved_share"] == "600000.00"
+
+
+def test_a_revoked_unit_files_no_more(client, school, headers):
+    school.status = "revoked"
+    db.session.commit()
+
+    response = put(client, school, headers, filing())
+
+    assert response.status_code == 409
+    assert response.get_json()["error"]["code"] == "unit_inactive"

@@ -46,3 +46,18 @@ def test_a_message_the_provider_keeps_refusing_is_given_up_after_the_last_attemp
     db.session.refresh(message)
     assert (message.status, message.attempts) == ("failed", MAX_ATTEMPTS)
     assert message.last_error == "provider unavailable"
+
+
+def test_a_sender_that_crashes_is_tried_again_like_one_that_refuses():
+    class Crashing:
+        def send(self, phone: str, text: str) -> str:
+            raise ConnectionError("connection reset")
+
+    message = queued()
+
+    with unit_of_work(db.session):
+        deliver_due_sms(db.session, Crashing(), utcnow() + timedelta(minutes=3))
+
+    db.session.refresh(message)
+    assert (message.status, message.attempts) == ("pending", 1)
+    assert message.last_error == "connection reset"
