@@ -14,13 +14,13 @@ from miniapp_api.schemas.common import PageArgs
 from miniapp_api.schemas.ledger import YearArgs
 from miniapp_api.schemas.reserved_shares import (
     FilingBodySchema,
+    FilingReturnSchema,
     FilingSchema,
-    PolicyBodySchema,
-    PolicySchema,
-    ReturnSchema,
+    FilingSummaryArgs,
+    FilingSummaryPageSchema,
+    SharePolicyBodySchema,
+    SharePolicySchema,
     SmsOutboxPageSchema,
-    SummaryArgs,
-    SummaryPageSchema,
 )
 from miniapp_api.services.reach import reachable_unit
 from miniapp_api.services.reserved_share import filing_view, save_filing
@@ -98,7 +98,7 @@ def confirm(unit_id: int, year: int):
 
 @blp.route(f"{FILING}/return", methods=["POST"])
 @admin_required()
-@blp.arguments(ReturnSchema)
+@blp.arguments(FilingReturnSchema)
 @blp.response(200, FilingSchema)
 @blp.alt_response(409, description="invalid_state: only a submitted or confirmed filing")
 def return_(body: dict, unit_id: int, year: int):
@@ -114,8 +114,8 @@ def return_(body: dict, unit_id: int, year: int):
 
 @blp.route(f"{FILING}/summary", methods=["GET"])
 @admin_required()
-@blp.arguments(SummaryArgs, location="query")
-@blp.response(200, SummaryPageSchema)
+@blp.arguments(FilingSummaryArgs, location="query")
+@blp.response(200, FilingSummaryPageSchema)
 def read_summary(args: dict, unit_id: int, year: int):
     """One row per unit below (and the unit itself with include_self=true), in tree order,
     paged; counts and the label (未全部完成 / 已全部完成) over the whole subtree."""
@@ -143,7 +143,7 @@ def read_summary(args: dict, unit_id: int, year: int):
 
 @blp.route(f"{FILING}/summary.xlsx", methods=["GET"])
 @admin_required()
-@blp.arguments(SummaryArgs, location="query")
+@blp.arguments(FilingSummaryArgs, location="query")
 @blp.response(200, description="the summary as an .xlsx spreadsheet", content_type=XLSX)
 def download_summary(args: dict, unit_id: int, year: int):
     """Every row of the summary as the platform's sheet, and the label in the last row."""
@@ -171,7 +171,7 @@ def _policy_answer(unit: Unit, year: int) -> dict:
 @blp.route("/units/<int:unit_id>/share-policy", methods=["GET"])
 @admin_required()
 @blp.arguments(YearArgs, location="query")
-@blp.response(200, PolicySchema)
+@blp.response(200, SharePolicySchema)
 def read_share_policy(args: dict, unit_id: int):
     """The unit's own policy in force for the year, and the effective one for its filings."""
     return _policy_answer(reachable_unit(db.session, g.admin, unit_id), args["year"])
@@ -179,8 +179,8 @@ def read_share_policy(args: dict, unit_id: int):
 
 @blp.route("/units/<int:unit_id>/share-policy", methods=["PUT"])
 @admin_required()
-@blp.arguments(PolicyBodySchema)
-@blp.response(200, PolicySchema)
+@blp.arguments(SharePolicyBodySchema)
+@blp.response(200, SharePolicySchema)
 def put_share_policy(body: dict, unit_id: int):
     """Set the minimum for the unit's subtree from `year` on (the platform, or the unit's own
     finance admin). The strictest policy along a unit's path applies, never below 10%."""

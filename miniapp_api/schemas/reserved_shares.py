@@ -122,7 +122,7 @@ class FilingBodySchema(ChineseSchema):
         return data
 
 
-class HistorySchema(ma.Schema):
+class FilingHistorySchema(ma.Schema):
     action = ma.fields.String(metadata={"enum": list(FILING_ACTIONS)})
     by = ma.fields.String(attribute="admin_username")
     at = ma.fields.AwareDateTime()
@@ -150,7 +150,7 @@ class FilingSchema(ma.Schema):
     min_ratio = Ratio("最低预留比例", metadata={"description": "the strictest policy in force"})
     not_below_last_year = ma.fields.Boolean()
     last_year_share = Money(allow_none=True, metadata={"description": "last year's confirmed"})
-    history = ma.fields.List(ma.fields.Nested(HistorySchema))
+    history = ma.fields.List(ma.fields.Nested(FilingHistorySchema))
 
     @ma.pre_dump
     def _flatten(self, view: Any, **kwargs: Any) -> dict:
@@ -169,35 +169,35 @@ class FilingSchema(ma.Schema):
         return answer
 
 
-class ReturnSchema(ChineseSchema):
+class FilingReturnSchema(ChineseSchema):
     reason = _text("退回原因", 200, required=True)
 
 
-class PolicyBodySchema(ChineseSchema):
+class SharePolicyBodySchema(ChineseSchema):
     year = ma.fields.Integer(required=True, error_messages=_messages("年度"))
     min_ratio = Ratio("最低预留比例", required=True)
     not_below_last_year = _flag("不低于上年度数额", load_default=False)
 
 
-class EffectivePolicySchema(ma.Schema):
+class EffectiveSharePolicySchema(ma.Schema):
     min_ratio = Ratio("最低预留比例")
     min_ratio_from = ma.fields.Nested(UnitRefSchema, allow_none=True)
     not_below_last_year = ma.fields.Boolean()
     not_below_last_year_from = ma.fields.Nested(UnitRefSchema, allow_none=True)
 
 
-class PolicySchema(ma.Schema):
+class SharePolicySchema(ma.Schema):
     unit = ma.fields.Nested(UnitRefSchema)
     year = ma.fields.Integer()
     min_ratio = Ratio("最低预留比例")
     not_below_last_year = ma.fields.Boolean()
     effective = ma.fields.Nested(
-        EffectivePolicySchema,
+        EffectiveSharePolicySchema,
         metadata={"description": "the strictest along the path, never below the national 10"},
     )
 
 
-class SummaryArgs(PageArgs):
+class FilingSummaryArgs(PageArgs):
     include_self = ma.fields.Boolean(
         load_default=False,
         metadata={"description": "include the unit itself (本级) in rows, counts and label"},
@@ -209,7 +209,7 @@ class SummaryArgs(PageArgs):
     )
 
 
-class SummaryRowSchema(ma.Schema):
+class FilingSummaryRowSchema(ma.Schema):
     unit = ma.fields.Nested(UnitRefSchema)
     parent = ma.fields.Nested(UnitRefSchema, allow_none=True)
     status = ma.fields.String(metadata={"enum": list(FILING_STATUSES)})
@@ -241,7 +241,7 @@ class SummaryRowSchema(ma.Schema):
         return answer
 
 
-class StatusCountsSchema(ma.Schema):
+class FilingStatusCountsSchema(ma.Schema):
     unfiled = ma.fields.Integer()
     draft = ma.fields.Integer()
     submitted = ma.fields.Integer()
@@ -250,10 +250,10 @@ class StatusCountsSchema(ma.Schema):
     total = ma.fields.Integer()
 
 
-class SummaryPageSchema(PageSchema):
+class FilingSummaryPageSchema(PageSchema):
     year = ma.fields.Integer()
-    items = ma.fields.List(ma.fields.Nested(SummaryRowSchema))
-    counts = ma.fields.Nested(StatusCountsSchema, metadata={"description": "whole subtree"})
+    items = ma.fields.List(ma.fields.Nested(FilingSummaryRowSchema))
+    counts = ma.fields.Nested(FilingStatusCountsSchema, metadata={"description": "whole subtree"})
     all_confirmed = ma.fields.Boolean()
     label = ma.fields.String(metadata={"enum": ["未全部完成", "已全部完成"]})
 
