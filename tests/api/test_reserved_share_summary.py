@@ -249,3 +249,29 @@ def test_an_employee_sees_their_units_share_and_completion(client, city, finance
 
     assert unit.get_json()["unit"]["reserved_share"] == "600000.00"
     assert unit.get_json()["unit"]["completion_rate"] == "110.00"
+
+
+def test_filed_returned_fixed_confirmed_then_summary_and_totals_show_it(client, city, finance):
+    school = make_unit("某中学", city)
+    own = admin_headers(make_admin("unit_admin", unit=school))
+    platform = admin_headers(make_admin("platform_admin"))
+    make_entry(school, 45_000_000, "2025-05-01T10:00:00+08:00", source="canteen")
+    filing_url = URL.format(school.id, YEAR)
+
+    client.put(filing_url, json=body(canteen_total="2000000"), headers=own)
+    client.post(f"{filing_url}/submit", headers=own)
+    client.post(f"{filing_url}/return", json={"reason": "总额有误"}, headers=finance)
+    outbox = client.get("/api/v1/admin/sms-outbox", headers=platform).get_json()["items"]
+    assert "总额有误" in outbox[0]["text"]
+    client.put(filing_url, json=body(), headers=own)
+    client.post(f"{filing_url}/submit", headers=own)
+    assert client.post(f"{filing_url}/confirm", headers=finance).status_code == 200
+
+    answer = summary(client, city, finance)
+    assert answer["label"] == "已全部完成"
+    assert answer["items"][0]["completion_rate"] == "75.00"
+    totals = client.get(f"/api/v1/admin/units/{school.id}/totals?year={YEAR}", headers=own)
+    assert (totals.get_json()["reserved_share"], totals.get_json()["completion_rate"]) == (
+        "600000.00",
+        "75.00",
+    )
