@@ -91,6 +91,7 @@ def _bind_extensions(app: Flask) -> None:
     from miniapp_api.config import PROJECT_ROOT
     from miniapp_api.error_handlers import ServiceApi, register_error_handlers
     from miniapp_api.extensions import db, limiter, migrate
+    from miniapp_api.sms import sender_from_config
     from wx_client import WxClient
 
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
@@ -107,6 +108,7 @@ def _bind_extensions(app: Flask) -> None:
     limiter.init_app(app)
     app.extensions["miniapp_api"] = api
     app.extensions["wx_client"] = app.config.get("WX_CLIENT") or WxClient.from_config(app.config)
+    app.extensions["sms_sender"] = sender_from_config(app.config)
     register_error_handlers(app)
 
 

@@ -2,6 +2,7 @@
 
 from miniapp_api.admin import auth as admin_auth
 from miniapp_api.admin import catalog as admin_catalog
+from miniapp_api.admin import reserved_shares as admin_reserved_shares
 from miniapp_api.admin import totals as admin_totals
 from miniapp_api.admin import union as admin_union
 from miniapp_api.admin import units as admin_units
@@ -26,4 +27,5 @@ BLUEPRINTS = [
     admin_catalog.blp,
     admin_vouchers.blp,
     admin_union.blp,
+    admin_reserved_shares.blp,
 ]

@@ -50,6 +50,8 @@ def from_environment() -> dict[str, Any]:
         "ADMIN_TOKEN_TTL_SECONDS": _int("ADMIN_TOKEN_TTL_SECONDS", 12 * 3600),
         "PAYMENT_TIMEOUT_MINUTES": _int("PAYMENT_TIMEOUT_MINUTES", 30),
         "AUTO_COMPLETE_DAYS": _int("AUTO_COMPLETE_DAYS", 10),
+        # "outbox" (messages stay in the outbox only) or "package.module:factory" of a provider
+        "SMS_SENDER": env("SMS_SENDER", "outbox"),
         "LOGIN_RATE_LIMIT": env("LOGIN_RATE_LIMIT", "20 per minute"),
         # how long a worker serves a catalogue list again without asking the database (0: off)
         "CATALOG_CACHE_SECONDS": float(env("CATALOG_CACHE_SECONDS", "5")),

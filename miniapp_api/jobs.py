@@ -30,7 +30,17 @@ def _expire_vouchers(session: Session, now: datetime) -> int:
     return expire_vouchers(session, now)
 
 
-JOBS: list[Job] = [Job("expire_vouchers", _expire_vouchers)]
+def _deliver_sms(session: Session, now: datetime) -> int:
+    from miniapp_api.services.sms import deliver_due_sms
+    from miniapp_api.sms import sms_sender
+
+    return deliver_due_sms(session, sms_sender(), now)
+
+
+JOBS: list[Job] = [
+    Job("expire_vouchers", _expire_vouchers),
+    Job("sms.deliver", _deliver_sms),
+]
 
 
 def run_due_jobs(session: Session, now: datetime) -> dict[str, int]:

@@ -7,6 +7,8 @@ from models.catalog import Category, GramCount, Product, ProductGram, Sku
 from models.employee import Employee
 from models.idempotency import IdempotencyKey
 from models.ledger import Entry, UnitTotal
+from models.reserved_share import ReservedShare, ReservedShareEvent, SharePolicy
+from models.sms import SmsMessage
 from models.supplier import Supplier
 from models.unit import Unit, UnitBinding
 from models.voucher import UnionProfile, Voucher, VoucherBatch, VoucherSpend
@@ -22,6 +24,10 @@ __all__ = [
     "IdempotencyKey",
     "Product",
     "ProductGram",
+    "ReservedShare",
+    "ReservedShareEvent",
+    "SharePolicy",
+    "SmsMessage",
     "Sku",
     "Supplier",
     "Unit",

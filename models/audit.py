@@ -27,6 +27,11 @@ AUDIT_ACTIONS = (
     "voucher_batch.mark_paid",
     "voucher.void",
     "union_profile.update",
+    "reserved_share.save",
+    "reserved_share.submit",
+    "reserved_share.confirm",
+    "reserved_share.return",
+    "share_policy.set",
 )
 
 

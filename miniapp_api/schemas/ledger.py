@@ -47,8 +47,17 @@ class TotalsSchema(ma.Schema):
     subtree = ma.fields.Nested(
         FiguresSchema, metadata={"description": "the unit and every unit below it (本级及下级)"}
     )
-    reserved_share = Money(allow_none=True, metadata={"description": "null until filed"})
-    completion_rate = ma.fields.String(allow_none=True, metadata={"description": "percent"})
+    reserved_share = Money(
+        allow_none=True,
+        metadata={"description": "the unit's confirmed reserved share; null until confirmed"},
+    )
+    completion_rate = ma.fields.String(
+        allow_none=True,
+        metadata={
+            "description": "own total ÷ confirmed reserved share, percent with two decimals "
+            '("104.17"); null without a confirmed share or when it is zero'
+        },
+    )
 
 
 class ChildTotalsSchema(ma.Schema):
@@ -91,8 +100,10 @@ class ContributionUnitSchema(ma.Schema):
     id = ma.fields.Integer()
     name = ma.fields.String()
     annual_total = Money(allow_negative=True)
-    reserved_share = Money(allow_none=True)
-    completion_rate = ma.fields.String(allow_none=True)
+    reserved_share = Money(allow_none=True, metadata={"description": "confirmed share or null"})
+    completion_rate = ma.fields.String(
+        allow_none=True, metadata={"description": "annual_total ÷ reserved_share, percent"}
+    )
 
 
 class ContributionSchema(ma.Schema):

@@ -13,8 +13,8 @@ from models.employee import Employee
 def employee_contribution(session: Session, employee: Employee, year: int) -> dict[str, Any]:
     """The employee's completed personal purchases in `year`, net of refunds, wherever they
     counted (an order counts to the unit bound when it was placed, rule 2), and the figures of
-    the unit bound now: its own annual total over every source (rule 6). Reserved share and
-    completion rate stay null until reserved-share filing exists."""
+    the unit bound now: its own annual total over every source (rule 6), its confirmed reserved
+    share and the completion rate (null without a confirmed share)."""
     unit = employee.bound_unit
     answer: dict[str, Any] = {
         "year": year,

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from miniapp_api.errors import InvalidRequest
 from miniapp_api.paging import decode_cursor, page_of
+from miniapp_api.services.completion import completion_rate, confirmed_share
 from models.calendar import FIRST_YEAR, current_year
 from models.ledger import CANTEEN, PERSONAL, SOURCES, UNION, Entry, UnitTotal
 from models.unit import Unit
@@ -61,13 +62,14 @@ class UnitFigures:
     year: int
     own: Figures
     subtree: Figures
-    # filled once reserved-share filing exists
+    # the unit's confirmed reserved share and its own total's completion of it
     reserved_share: int | None = None
     completion_rate: str | None = None
 
 
 def unit_figures(session: Session, unit: Unit, year: int) -> UnitFigures:
-    """The unit's own figures and those of its whole subtree for `year` (rule 7)."""
+    """The unit's own figures and those of its whole subtree for `year` (rule 7), with its
+    confirmed reserved share and the completion rate of its own total (rule 6)."""
     own, subtree = Figures(), Figures()
     rows = session.execute(
         select(
@@ -81,7 +83,8 @@ def unit_figures(session: Session, unit: Unit, year: int) -> UnitFigures:
     for source, own_amount, subtree_amount in rows:
         own.amounts[source] = int(own_amount)
         subtree.amounts[source] = int(subtree_amount)
-    return UnitFigures(unit, year, own, subtree)
+    share = confirmed_share(session, unit.id, year)
+    return UnitFigures(unit, year, own, subtree, share, completion_rate(own.total, share))
 
 
 def children_figures(session: Session, unit: Unit, year: int) -> list[UnitFigures]:
