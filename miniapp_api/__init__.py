@@ -13,11 +13,14 @@ from flask import Flask, g, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from miniapp_api import config as settings
+from miniapp_api.request_parsing import use_service_parser
 from miniapp_api.transaction import ServiceFlask, begin_sqlite_transactions_ourselves
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 request_log = logging.getLogger("miniapp.request")
+# before any blueprint module is imported: `@blp.arguments` binds the parser when it decorates
+use_service_parser()
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:

@@ -59,7 +59,9 @@ def from_environment() -> dict[str, Any]:
             "ADMIN_LOGIN_ADDRESS_FAILURE_LIMIT", "30 per 10 minutes"
         ),
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
-        "RATELIMIT_HEADERS_ENABLED": True,
+        # off: flask-limiter would rewrite Retry-After after our answer, one second off the
+        # `retry_after` our 429 bodies carry; every 429 sets both itself (error_handlers.py)
+        "RATELIMIT_HEADERS_ENABLED": False,
         "RATELIMIT_STRATEGY": "fixed-window",
         # a Redis outage must not take login down: limits fall back to each worker's memory
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,

@@ -48,11 +48,10 @@ class BindUnitSchema(ma.Schema):
     @ma.validates_schema
     def _exactly_one_key(self, data: dict, **kwargs) -> None:
         given = [key for key in ("unit_id", "credit_code", "name") if data.get(key) is not None]
-        if len(given) != 1:
-            raise ma.ValidationError(
-                "请只提供 unit_id、credit_code 或 name 其中之一",
-                "unit_id" if not given else given[1],
-            )
+        if not given:
+            raise ma.ValidationError("须提供 unit_id、credit_code 或 name 其中之一", "unit_id")
+        if len(given) > 1:
+            raise ma.ValidationError("只能提供 unit_id、credit_code 或 name 其中之一", given[1])
 
 
 class BindingSchema(ma.Schema):
