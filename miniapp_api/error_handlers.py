@@ -82,7 +82,14 @@ def _rate_limit_particulars(error: HTTPException) -> tuple[dict, dict]:
     return details, {"Retry-After": str(details["retry_after"])}
 
 
-_UNITS = {"second": "秒", "minute": "分钟", "hour": "小时", "day": "天", "month": "月", "year": "年"}
+_UNITS = {
+    "second": "秒",
+    "minute": "分钟",
+    "hour": "小时",
+    "day": "天",
+    "month": "月",
+    "year": "年",
+}
 
 
 def _limit_in_words(item: Any) -> str:
