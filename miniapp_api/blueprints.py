@@ -1,5 +1,6 @@
 """Every blueprint the service serves, in one list: the map of the HTTP surface."""
 
+from miniapp_api.admin import audit as admin_audit
 from miniapp_api.admin import auth as admin_auth
 from miniapp_api.admin import catalog as admin_catalog
 from miniapp_api.admin import totals as admin_totals
@@ -20,4 +21,5 @@ BLUEPRINTS = [
     admin_units.blp,
     admin_totals.blp,
     admin_catalog.blp,
+    admin_audit.blp,
 ]

@@ -15,6 +15,7 @@ from miniapp_api.schemas.units import (
     UnitChildrenPageSchema,
     UnitDetailSchema,
 )
+from miniapp_api.services.audit import record_import
 from miniapp_api.services.reach import reachable_unit
 from miniapp_api.services.units import children_of, merge_unit, revoke_unit, unit_detail
 from miniapp_api.services.units_import import import_units
@@ -41,7 +42,9 @@ def import_unit_sheet(files: dict):
     scope = None if g.admin.role == PLATFORM_ADMIN else g.admin.unit
     if g.admin.role != PLATFORM_ADMIN and scope is None:
         raise Forbidden(details={"reason": "admin_has_no_unit"})
-    return import_units(db.session, upload.filename or "", upload.stream, scope=scope).as_dict()
+    report = import_units(db.session, upload.filename or "", upload.stream, scope=scope)
+    record_import(db.session, g.admin, "unit.import", upload.filename or "", report, unit=scope)
+    return report.as_dict()
 
 
 @blp.route("/<int:unit_id>", methods=["GET"])
@@ -75,7 +78,7 @@ def merge(body: dict, unit_id: int):
     offered the successor, and its past figures stay with it."""
     unit = _changeable(unit_id)
     into = reachable_unit(db.session, g.admin, body["into_unit_id"])
-    return unit_detail(db.session, merge_unit(db.session, unit, into))
+    return unit_detail(db.session, merge_unit(db.session, unit, into, by=g.admin))
 
 
 @blp.route("/<int:unit_id>/revoke", methods=["POST"])
@@ -84,7 +87,7 @@ def merge(body: dict, unit_id: int):
 @blp.alt_response(409, description="unit_inactive or unit_has_children")
 def revoke(unit_id: int):
     """Revoke the unit: it can no longer be chosen for binding; its past figures stay."""
-    return unit_detail(db.session, revoke_unit(db.session, _changeable(unit_id)))
+    return unit_detail(db.session, revoke_unit(db.session, _changeable(unit_id), by=g.admin))
 
 
 def _changeable(unit_id: int):
