@@ -1,4 +1,5 @@
-"""Catalogue administration for the platform operator: import, off shelf and on shelf."""
+"""Catalogue administration: the product list (suppliers see their own), and for the platform
+operator import, off shelf and on shelf."""
 
 from flask import g
 from flask_smorest import Blueprint
@@ -6,12 +7,13 @@ from flask_smorest import Blueprint
 from miniapp_api.auth import admin_required
 from miniapp_api.extensions import db
 from miniapp_api.response_cache import clear_response_cache
-from miniapp_api.schemas.catalog import ShelfStateSchema
+from miniapp_api.schemas.catalog import AdminProductArgs, AdminProductPageSchema, ShelfStateSchema
 from miniapp_api.schemas.imports import ImportReportSchema, UploadSchema
+from miniapp_api.services.admin_lists import products_for_admin
 from miniapp_api.services.audit import record_import
 from miniapp_api.services.catalog import set_on_shelf
 from miniapp_api.services.catalog_import import import_catalog
-from models.admin import PLATFORM_ADMIN
+from models.admin import PLATFORM_ADMIN, SUPPLIER
 
 blp = Blueprint(
     "admin_catalog", __name__, url_prefix="/api/v1/admin", description="Catalogue administration"
@@ -29,6 +31,24 @@ def upload_catalog(files: dict):
     record_import(db.session, g.admin, "catalog.import", upload.filename or "", report)
     clear_response_cache()
     return report.as_dict()
+
+
+@blp.route("/products", methods=["GET"])
+@admin_required(PLATFORM_ADMIN, SUPPLIER)
+@blp.arguments(AdminProductArgs, location="query")
+@blp.response(200, AdminProductPageSchema)
+def list_products_for_admin(args: dict):
+    """Products on and off shelf, newest first: every product for platform admins, their own
+    for a supplier. `q`: a fragment of the title or the exact product code."""
+    items, next_cursor = products_for_admin(
+        db.session,
+        g.admin,
+        q=args.get("q"),
+        on_shelf=args.get("on_shelf"),
+        limit=args["limit"],
+        cursor=args["cursor"],
+    )
+    return {"items": items, "next_cursor": next_cursor}
 
 
 @blp.route("/products/<int:product_id>/off-shelf", methods=["POST"])
