@@ -63,6 +63,8 @@ def procfile_settings() -> list[str]:
             skip = False
         elif word == "--bind":
             skip = True
+        elif options and options[-1] in ("-c", "--config"):
+            options.append(str(ROOT / word))  # the bare app runs from bench/
         else:
             options.append(word)
     return options

@@ -129,6 +129,8 @@ def _tune_sqlite(engine) -> None:
 
 
 def _register_request_id(app: Flask) -> None:
+    from miniapp_api.metrics import observe_request
+
     @app.before_request
     def _start() -> None:
         incoming = request.headers.get(REQUEST_ID_HEADER, "")
@@ -139,7 +141,11 @@ def _register_request_id(app: Flask) -> None:
     def _finish(response):
         request_id = g.get("request_id") or uuid.uuid4().hex
         response.headers[REQUEST_ID_HEADER] = request_id
-        elapsed_ms = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
+        elapsed = time.perf_counter() - g.get("started", time.perf_counter())
+        observe_request(
+            request.endpoint or "unmatched", request.method, response.status_code, elapsed
+        )
+        elapsed_ms = elapsed * 1000
         # The path only: query strings and bodies may carry codes that must not reach the log.
         request_log.info(
             "request_id=%s method=%s path=%s status=%s duration_ms=%.1f remote=%s",
@@ -165,7 +171,9 @@ def _serve_swagger_ui_assets(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from miniapp_api.blueprints import BLUEPRINTS
+    from miniapp_api.health import blp as operations
 
     api = app.extensions["miniapp_api"]
     for blueprint in BLUEPRINTS:
         api.register_blueprint(blueprint)
+    app.register_blueprint(operations)

@@ -51,6 +51,8 @@ def from_environment() -> dict[str, Any]:
         "PAYMENT_TIMEOUT_MINUTES": _int("PAYMENT_TIMEOUT_MINUTES", 30),
         "AUTO_COMPLETE_DAYS": _int("AUTO_COMPLETE_DAYS", 10),
         "LOGIN_RATE_LIMIT": env("LOGIN_RATE_LIMIT", "20 per minute"),
+        # GET /metrics answers only with this bearer token, and is 404 without one
+        "METRICS_TOKEN": env("METRICS_TOKEN") or None,
         # how long a worker serves a catalogue list again without asking the database (0: off)
         "CATALOG_CACHE_SECONDS": float(env("CATALOG_CACHE_SECONDS", "5")),
         # wrong admin passwords: per username from one address, and per address
