@@ -176,3 +176,12 @@ def test_the_cli_records_its_imports_and_new_admins_as_the_operator(app, tmp_pat
         ("unit.import", {"id": None, "username": "operator"}),
     ]
     assert items[0]["target"]["name"] == "root"
+
+
+def test_the_openapi_description_lists_every_action(client):
+    from models.audit import AUDIT_ACTIONS
+
+    spec = client.get("/api/openapi.json").get_json()
+
+    description = spec["paths"]["/api/v1/admin/audit-log"]["get"]["description"]
+    assert all(f"`{action}`" in description for action in AUDIT_ACTIONS)
