@@ -12,6 +12,10 @@ every search case at least 0.8 times the default listing's, and p99 under 100 ms
 The cases take turns in slices (--rounds, 10 by default), so background load on a shared
 machine falls on all of them alike; each case's requests/s is its median slice's, and its p50
 and p99 are over all its requests (bench/wrk_latency.lua prints each slice's percentile grid).
+
+Needs wrk (`sudo apt-get install wrk`, `brew install wrk`, or built from
+https://github.com/wg/wrk; it says so if missing). The PostgreSQL database (BENCH_POSTGRES_URL,
+default miniapp_bench_catalog) is created when missing.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import requests
+from databases import require_wrk
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -63,6 +68,8 @@ def procfile_settings() -> list[str]:
             skip = False
         elif word == "--bind":
             skip = True
+        elif options and options[-1] in ("-c", "--config"):
+            options.append(str(ROOT / word))  # the bare app runs from bench/
         else:
             options.append(word)
     return options
@@ -286,6 +293,7 @@ def main() -> None:
     if args.gunicorn is not None:
         global GUNICORN_OPTIONS
         GUNICORN_OPTIONS = shlex.split(args.gunicorn)
+    require_wrk()
     OUT.mkdir(exist_ok=True)
     targets = {"sqlite": SQLITE_URL, "postgres": POSTGRES_URL}
     names = list(targets) if args.db == "both" else [args.db]

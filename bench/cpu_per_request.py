@@ -6,7 +6,9 @@ bench/browse.py measures throughput under load, which on a machine shared with o
 from run to run. This measures what each case costs the app's own process (time.process_time,
 so waiting on the database and other processes' work are not counted), interleaving the cases,
 on the same 100,000-product catalogue: a steadier view of the same ratios. For PostgreSQL the
-database server's own work is not in these figures.
+database server's own work is not in these figures. The cases marked "request metrics off" run
+the same app without the per-request Prometheus observation (miniapp_api.metrics), to show
+what it costs.
 """
 
 from __future__ import annotations
@@ -25,6 +27,19 @@ from browse import POSTGRES_URL, SEARCHES, SECRET, SQLITE_URL, prepare  # noqa: 
 ROUNDS, PER_ROUND = 10, 50
 
 
+def _app_without_request_metrics(create_app):
+    """The same app with the per-request Prometheus observation replaced by nothing, so that
+    the cases "..., request metrics off" show what the metrics cost each request."""
+    from miniapp_api import metrics
+
+    observe = metrics.observe_request
+    metrics.observe_request = lambda *args: None
+    try:
+        return create_app()
+    finally:
+        metrics.observe_request = observe
+
+
 def measure(db_name: str, url: str) -> list[str]:
     token, category = prepare(url, 100_000, regenerate=False)
     os.environ.update({"DATABASE_URL": url, "SECRET_KEY": SECRET, "MINIAPP_ENV": "production"})
@@ -33,12 +48,15 @@ def measure(db_name: str, url: str) -> list[str]:
     from miniapp_api import create_app
 
     client = create_app().test_client()
+    without_metrics = _app_without_request_metrics(create_app).test_client()
     bare = bare_app.create_app().test_client()
     headers = {"Authorization": f"Bearer {token}"}
     cases = {
         "bare Flask, fixed 20 items": (bare, "/items"),
         "GET /me (auth and framework alone)": (client, "/api/v1/me"),
+        "GET /me, request metrics off": (without_metrics, "/api/v1/me"),
         "default listing": (client, "/api/v1/products"),
+        "default listing, request metrics off": (without_metrics, "/api/v1/products"),
         "category filter": (client, f"/api/v1/products?category={category}"),
     }
     for name, q in SEARCHES.items():

@@ -7,7 +7,8 @@
 The subtree is read two ways in the same run: the materialised path's range scan (what the
 service uses, models/unit.py) and a recursive CTE over parent_id (the usual alternative), for
 the root (all 100,000 units) and for a unit two levels down (about 1/100 of them).
-The database is emptied and rebuilt by the benchmark: never point it at real data.
+The database is created when missing, then emptied and rebuilt by the benchmark: never point
+it at real data.
 """
 
 from __future__ import annotations
@@ -22,6 +23,9 @@ from pathlib import Path
 from sqlalchemy import bindparam, func, select, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from databases import ensure_database  # noqa: E402
 
 from miniapp_api import create_app  # noqa: E402
 from miniapp_api.extensions import db  # noqa: E402
@@ -153,7 +157,7 @@ def main() -> None:
     if url is None:
         (out / "units.sqlite3").unlink(missing_ok=True)
         url = f"sqlite:///{out / 'units.sqlite3'}"
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "MINIAPP_ENV": "test"})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": ensure_database(url), "MINIAPP_ENV": "test"})
     with app.app_context():
         from flask_migrate import upgrade
 

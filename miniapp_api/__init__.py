@@ -13,11 +13,14 @@ from flask import Flask, g, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from miniapp_api import config as settings
+from miniapp_api.request_parsing import use_service_parser
 from miniapp_api.transaction import ServiceFlask, begin_sqlite_transactions_ourselves
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 request_log = logging.getLogger("miniapp.request")
+# before any blueprint module is imported: `@blp.arguments` binds the parser when it decorates
+use_service_parser()
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -128,6 +131,8 @@ def _tune_sqlite(engine) -> None:
 
 
 def _register_request_id(app: Flask) -> None:
+    from miniapp_api.metrics import observe_request
+
     @app.before_request
     def _start() -> None:
         incoming = request.headers.get(REQUEST_ID_HEADER, "")
@@ -138,7 +143,11 @@ def _register_request_id(app: Flask) -> None:
     def _finish(response):
         request_id = g.get("request_id") or uuid.uuid4().hex
         response.headers[REQUEST_ID_HEADER] = request_id
-        elapsed_ms = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
+        elapsed = time.perf_counter() - g.get("started", time.perf_counter())
+        observe_request(
+            request.endpoint or "unmatched", request.method, response.status_code, elapsed
+        )
+        elapsed_ms = elapsed * 1000
         # The path only: query strings and bodies may carry codes that must not reach the log.
         request_log.info(
             "request_id=%s method=%s path=%s status=%s duration_ms=%.1f remote=%s",
@@ -164,7 +173,9 @@ def _serve_swagger_ui_assets(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from miniapp_api.blueprints import BLUEPRINTS
+    from miniapp_api.health import blp as operations
 
     api = app.extensions["miniapp_api"]
     for blueprint in BLUEPRINTS:
         api.register_blueprint(blueprint)
+    app.register_blueprint(operations)

@@ -49,10 +49,31 @@ def token_subject(kind: str) -> tuple[int, int]:
             "unauthenticated", "登录已过期，请重新登录", details={"reason": "token_expired"}
         ) from exc
     except BadSignature as exc:
-        raise Unauthenticated(details={"reason": "invalid_token"}) from exc
+        raise _bad_token(kind, token.strip()) from exc
     if not isinstance(payload, dict) or not isinstance(payload.get("sub"), int):
         raise Unauthenticated(details={"reason": "invalid_token"})
     return payload["sub"], int(payload.get("v", 0))
+
+
+_WRONG_KIND_MESSAGES = {
+    EMPLOYEE: "这是管理员的登录凭证，小程序接口须使用职工的微信登录",
+    ADMIN: "这是职工的微信登录凭证，管理接口须使用管理员账号登录",
+}
+
+
+def _bad_token(expected: str, token: str) -> Unauthenticated:
+    """A token that fails `expected`'s signature: if it is a valid token of the other kind,
+    say it is the wrong kind of login (the caller mixed up their tokens); else just invalid."""
+    other = ADMIN if expected == EMPLOYEE else EMPLOYEE
+    try:
+        _serializer(other).loads(token)
+    except BadSignature:  # SignatureExpired included: an old token of either kind
+        return Unauthenticated(details={"reason": "invalid_token"})
+    return Unauthenticated(
+        "unauthenticated",
+        _WRONG_KIND_MESSAGES[expected],
+        details={"reason": "wrong_token_kind", "expected": expected, "given": other},
+    )
 
 
 def documented_as_secured(wrapper: Callable) -> Callable:

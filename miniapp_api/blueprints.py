@@ -1,5 +1,6 @@
 """Every blueprint the service serves, in one list: the map of the HTTP surface."""
 
+from miniapp_api.admin import audit as admin_audit
 from miniapp_api.admin import auth as admin_auth
 from miniapp_api.admin import catalog as admin_catalog
 from miniapp_api.admin import reserved_shares as admin_reserved_shares
@@ -28,4 +29,5 @@ BLUEPRINTS = [
     admin_vouchers.blp,
     admin_union.blp,
     admin_reserved_shares.blp,
+    admin_audit.blp,
 ]

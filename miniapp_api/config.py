@@ -53,6 +53,8 @@ def from_environment() -> dict[str, Any]:
         # "outbox" (messages stay in the outbox only) or "package.module:factory" of a provider
         "SMS_SENDER": env("SMS_SENDER", "outbox"),
         "LOGIN_RATE_LIMIT": env("LOGIN_RATE_LIMIT", "20 per minute"),
+        # GET /metrics answers only with this bearer token, and is 404 without one
+        "METRICS_TOKEN": env("METRICS_TOKEN") or None,
         # how long a worker serves a catalogue list again without asking the database (0: off)
         "CATALOG_CACHE_SECONDS": float(env("CATALOG_CACHE_SECONDS", "5")),
         # wrong admin passwords: per username from one address, and per address
@@ -68,7 +70,9 @@ def from_environment() -> dict[str, Any]:
             "VOUCHER_REDEEM_ADDRESS_FAILURE_LIMIT", "50 per hour"
         ),
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
-        "RATELIMIT_HEADERS_ENABLED": True,
+        # off: flask-limiter would rewrite Retry-After after our answer, one second off the
+        # `retry_after` our 429 bodies carry; every 429 sets both itself (error_handlers.py)
+        "RATELIMIT_HEADERS_ENABLED": False,
         "RATELIMIT_STRATEGY": "fixed-window",
         # a Redis outage must not take login down: limits fall back to each worker's memory
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,

@@ -67,6 +67,38 @@ def _flatten_locations(messages: dict) -> dict:
     return flat
 
 
+def _rate_limit_particulars(error: HTTPException) -> tuple[dict, dict]:
+    """The limit that was hit, and when to try again: `retry_after` in the details and the
+    `Retry-After` header are the same number of seconds (flask-limiter's own headers are
+    off, see config.py, so nothing rewrites the header afterwards)."""
+    from miniapp_api.extensions import limiter, seconds_until
+
+    details: dict[str, Any] = {}
+    current = limiter.current_limit
+    if current is None:
+        return details, {}
+    details["limit"] = _limit_in_words(current.limit)
+    details["retry_after"] = seconds_until(current.reset_at)
+    return details, {"Retry-After": str(details["retry_after"])}
+
+
+_UNITS = {
+    "second": "秒",
+    "minute": "分钟",
+    "hour": "小时",
+    "day": "天",
+    "month": "月",
+    "year": "年",
+}
+
+
+def _limit_in_words(item: Any) -> str:
+    """`5 per 10 minutes` as a person reads it: 每10分钟最多5次."""
+    unit = _UNITS.get(item.GRANULARITY.name, item.GRANULARITY.name)
+    every = f"{item.multiples}{unit}" if item.multiples != 1 else unit
+    return f"每{every}最多{item.amount}次"
+
+
 class ServiceApi(Api):
     """flask-smorest's Api, answering every HTTP error in our envelope."""
 
@@ -85,8 +117,9 @@ class ServiceApi(Api):
             details = _flatten_locations(messages)
             if status == 400 and "json" in messages:
                 code, message = "invalid_json", "请求体不是合法的 JSON"
-        if status == 429 and error.description:
-            details = {"limit": str(error.description)}
+        if status == 429:
+            details, limit_headers = _rate_limit_particulars(error)
+            headers.update(limit_headers)
         valid_methods = getattr(error, "valid_methods", None)
         if status == 405 and valid_methods:
             headers["Allow"] = ", ".join(valid_methods)

@@ -20,12 +20,18 @@ def client_address() -> str:
     return request.remote_addr or "unknown"
 
 
+def seconds_until(reset_at: float) -> int:
+    """Whole seconds until a limit's window resets (at least 1): the one figure both the
+    `Retry-After` header and the `retry_after` detail carry."""
+    return max(1, math.ceil(reset_at - time.time()))
+
+
 def too_many_attempts(limit: RequestLimit) -> Response:
     """The answer past a limit on wrong guesses (passwords, voucher codes): 429
     `too_many_attempts` in the envelope, with Retry-After in seconds."""
     from miniapp_api.error_handlers import envelope
 
-    retry_after = max(1, math.ceil(limit.reset_at - time.time()))
+    retry_after = seconds_until(limit.reset_at)
     return envelope(
         "too_many_attempts",
         "尝试次数过多，请稍后再试",

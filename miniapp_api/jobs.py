@@ -13,6 +13,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from miniapp_api.metrics import JOB_RUNS
 from miniapp_api.transaction import unit_of_work
 
 log = logging.getLogger("miniapp.jobs")
@@ -55,6 +56,8 @@ def run_due_jobs(session: Session, now: datetime) -> dict[str, int]:
         except Exception:
             log.exception("job %s failed", job.name)
             results[job.name] = -1
+            JOB_RUNS.labels(job.name, "failed").inc()
         else:
             log.info("job %s changed %s", job.name, results[job.name])
+            JOB_RUNS.labels(job.name, "ok").inc()
     return results

@@ -16,6 +16,7 @@ AUDIT_ACTIONS = (
     "unit.import",
     "unit.merge",
     "unit.revoke",
+    "binding.end",
     "catalog.import",
     "product.off_shelf",
     "product.on_shelf",

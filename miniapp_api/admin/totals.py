@@ -17,6 +17,7 @@ from miniapp_api.schemas.ledger import (
     TotalsSchema,
     YearArgs,
 )
+from miniapp_api.services.audit import record_import
 from miniapp_api.services.canteen_import import import_canteen_entries
 from miniapp_api.services.reach import reachable_unit
 from miniapp_api.services.totals import children_figures, own_entries, unit_figures
@@ -96,4 +97,6 @@ def download_totals(args: dict, unit_id: int):
 def upload_canteen_entries(files: dict):
     """Import canteen purchases from the trading site (.xlsx or .csv); all rows or nothing."""
     upload = files["file"]
-    return import_canteen_entries(db.session, upload.filename or "", upload.stream).as_dict()
+    report = import_canteen_entries(db.session, upload.filename or "", upload.stream)
+    record_import(db.session, g.admin, "entries.import", upload.filename or "", report)
+    return report.as_dict()

@@ -27,6 +27,7 @@ DEMO_SETTINGS = {
     "WECHAT_PAY_API_KEY": "demo-pay-key-0123456789abcdefghi",
     "WECHAT_PAY_API_BASE": f"http://127.0.0.1:{DEMO_FAKE_PORT}/",
     "WECHAT_PAY_NOTIFY_URL": f"http://127.0.0.1:{DEMO_API_PORT}/api/v1/pay/wechat/notify",
+    "METRICS_TOKEN": "demo-metrics-token",
 }
 
 

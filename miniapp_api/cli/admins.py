@@ -34,6 +34,7 @@ def admins_create(
     """Create an admin account (finance, unit and union admins need --unit; suppliers
     need --supplier)."""
     from miniapp_api.services.admins import create_admin
+    from miniapp_api.services.audit import record_admin_action
 
     try:
         with unit_of_work(db.session):
@@ -44,6 +45,16 @@ def admins_create(
                 role=role,
                 unit_ref=unit_ref,
                 supplier_name=supplier_name,
+            )
+            record_admin_action(
+                db.session,
+                None,
+                "admin.create",
+                target_type="admin",
+                target_id=admin.id,
+                target_name=admin.username,
+                unit=admin.unit,
+                details={"role": admin.role},
             )
             scope = (
                 admin.unit.name if admin.unit else admin.supplier.name if admin.supplier else "平台"

@@ -16,4 +16,4 @@ def catalog_import(file: str) -> None:
     """Import products and SKUs from FILE (.xlsx or .csv); all rows or nothing."""
     from miniapp_api.services.catalog_import import import_catalog
 
-    import_file_from_cli(db.session, file, import_catalog)
+    import_file_from_cli(db.session, file, import_catalog, "catalog.import")

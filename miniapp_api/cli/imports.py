@@ -10,6 +10,7 @@ import click
 from sqlalchemy.orm import Session
 
 from miniapp_api.errors import DomainError
+from miniapp_api.services.audit import record_import
 from miniapp_api.services.sheets import ImportRejected, ImportReport
 from miniapp_api.transaction import unit_of_work
 
@@ -18,15 +19,17 @@ from miniapp_api.transaction import unit_of_work
 Importer = Callable[[Session, str, IO[bytes]], ImportReport]
 
 
-def import_file_from_cli(session: Session, path: str, importer: Importer) -> None:
+def import_file_from_cli(session: Session, path: str, importer: Importer, action: str) -> None:
     """Run `importer` on a file as one unit of work and print its report; exits 1, having
-    written nothing, when anything is wrong."""
+    written nothing, when anything is wrong. A written import is audited as `action`, by the
+    operator (no admin)."""
     file = Path(path)
     if not file.is_file():
         raise click.ClickException(f"no such file: {path}")
     try:
         with file.open("rb") as stream, unit_of_work(session):
             report = importer(session, file.name, stream)
+            record_import(session, None, action, file.name, report)
     except ImportRejected as rejected:
         print_report(rejected.report)
         click.echo("Nothing was imported: fix the rows above and import the file again.", err=True)

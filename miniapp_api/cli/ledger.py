@@ -18,7 +18,7 @@ def entries_import(path: str) -> None:
     """Import canteen purchases (.xlsx or .csv); every row or none. Exits 1 on a bad row."""
     from miniapp_api.services.canteen_import import import_canteen_entries
 
-    import_file_from_cli(db.session, path, import_canteen_entries)
+    import_file_from_cli(db.session, path, import_canteen_entries, "entries.import")
 
 
 @totals.command("verify")

@@ -16,4 +16,4 @@ def units_import(file: str) -> None:
     """Import the platform's unit sheet (.xlsx or .csv): all rows or none."""
     from miniapp_api.services.units_import import import_units
 
-    import_file_from_cli(db.session, file, import_units)
+    import_file_from_cli(db.session, file, import_units, "unit.import")

@@ -63,6 +63,22 @@ Nothing here reaches the internet. In another terminal (bash):
 """
 
 
+def operator_walkthrough(metrics_token: str) -> str:
+    """The last lines: what an operator and the platform admin look at."""
+    return f"""
+  # the platform admin takes a product off shelf, and the audit log shows who did it
+  OPS=$(curl -s -X POST $API/api/v1/admin/auth/login -H 'Content-Type: application/json' \\
+      -d '{{"username": "platform", "password": "platform-demo-1"}}' \\
+      | python3 -c 'import sys, json; print(json.load(sys.stdin)["token"])')
+  curl -s -X POST $API/api/v1/admin/products/1/off-shelf -H "Authorization: Bearer $OPS"
+  curl -s "$API/api/v1/admin/audit-log" -H "Authorization: Bearer $OPS"
+
+  # operators: health, and Prometheus metrics with the demo's METRICS_TOKEN
+  curl -s $API/healthz
+  curl -s $API/metrics -H "Authorization: Bearer {metrics_token}" | grep '^miniapp_http_requests_total'
+"""
+
+
 def run_demo(database: Path, *, api_port: int, fake_port: int, fresh: bool) -> None:
     from flask_migrate import upgrade
     from werkzeug.serving import run_simple
@@ -85,6 +101,7 @@ def run_demo(database: Path, *, api_port: int, fake_port: int, fresh: bool) -> N
     click.echo(walkthrough(api, fake_base))
     for line in extra:
         click.echo(line)
+    click.echo(operator_walkthrough(app.config["METRICS_TOKEN"]))
     # Our own request log covers the API; werkzeug's would repeat it and show the fake's queries.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     # app.run() refuses to run under the Flask CLI; the demo is that CLI, so serve directly.

@@ -157,35 +157,88 @@ PRODUCTS: dict[str, list[tuple[str, list[tuple[str, int]]]]] = {
 }
 
 
-def demo_products() -> list[dict[str, object]]:
-    """About two products from every county, in all six categories: one sheet row per SKU
-    (the columns of the catalogue import)."""
+# root category -> sub-category -> the products of PRODUCTS filed under it
+SUBCATEGORIES: dict[str, dict[str, tuple[str, ...]]] = {
+    "米面粮油": {
+        "大米杂粮": ("高山香粳米", "长粒香米", "黑糯米", "小黄姜糯米", "薏仁米"),
+        "食用油": ("压榨山茶油", "非转基因菜籽油"),
+        "面条粉丝": ("荞麦挂面", "手工米粉", "红薯粉丝"),
+    },
+    "调味干货": {
+        "菌菇笋干": ("林下香菇", "黑木耳", "竹笋干"),
+        "调味品": ("八角大料", "红花椒", "糍粑辣椒", "古法红糖"),
+        "茶叶坚果": ("生态绿茶", "原味核桃", "油板栗"),
+    },
+    "休闲食品": {
+        "糕点糖果": ("米花糖", "桂花糕", "花生酥"),
+        "果干蜜饯": ("红薯干", "芒果干", "酸嘢果脯"),
+        "饮品冲调": ("火麻仁饮品", "蜂蜜柚子茶"),
+    },
+    "禽畜肉蛋": {
+        "腊味熏肉": ("香猪腊肉", "烟熏香肠", "高原火腿"),
+        "禽类蛋品": ("散养土鸡", "林下土鸡蛋", "麻鸭"),
+        "牛羊肉": ("黑山羊肉", "黄牛肉"),
+    },
+    "鲜果蔬菜": {
+        "时令水果": ("红心猕猴桃", "脐橙", "百香果", "芒果", "红心火龙果", "蜂糖李", "蓝莓"),
+        "蔬菜": ("高山洋芋", "小黄姜"),
+    },
+}
+
+
+def _demo_items():
+    """(code, county, category, product name, specs, n, k) of every demo product, in order."""
     categories = list(PRODUCTS)
-    rows: list[dict[str, object]] = []
+    # each category hands out its products in turn, so that every product of the list (and
+    # every search the README and the walkthrough show) is in the demo
+    turns = dict.fromkeys(categories, 0)
     for n, county in enumerate(COUNTIES):
         for k in range(2 + (n % 5 == 0)):
             category = categories[(n + k * 3) % len(categories)]
             items = PRODUCTS[category]
-            name, specs = items[(n * 7 + k) % len(items)]
-            code = f"D{n:03d}{k}"
-            for spec, price in specs:
-                rows.append(
-                    {
-                        "product_code": code,
-                        "title": f"{county.short}{name}",
-                        "category": category,
-                        "supplier": f"{county.city}乡村振兴农特产品有限公司",
-                        "province": county.province,
-                        "city": county.city,
-                        "county": county.name,
-                        "priority_county": int(county.priority),
-                        "selected": int((n + k) % 4 == 0),
-                        "spec": spec,
-                        "price": f"{price // 100}.{price % 100:02d}",
-                        "stock": 50 + (n * 37 + k * 11) % 450,
-                        "description": f"产自{county.province}{county.city}{county.name}，"
-                        f"{name}，脱贫地区农副产品，产地直发。",
-                        "image_url": f"https://img.example.com/demo/{code}.jpg",
-                    }
-                )
+            name, specs = items[turns[category] % len(items)]
+            turns[category] += 1
+            yield f"D{n:03d}{k}", county, category, name, specs, n, k
+
+
+def demo_subcategories() -> dict[str, tuple[str, str]]:
+    """product_code -> (root category, sub-category) for the demo products that have one."""
+    sub_of = {
+        (root, name): sub
+        for root, subs in SUBCATEGORIES.items()
+        for sub, names in subs.items()
+        for name in names
+    }
+    return {
+        code: (category, sub_of[(category, name)])
+        for code, _county, category, name, *_ in _demo_items()
+        if (category, name) in sub_of
+    }
+
+
+def demo_products() -> list[dict[str, object]]:
+    """About two products from every county, in all six categories: one sheet row per SKU
+    (the columns of the catalogue import)."""
+    rows: list[dict[str, object]] = []
+    for code, county, category, name, specs, n, k in _demo_items():
+        for spec, price in specs:
+            rows.append(
+                {
+                    "product_code": code,
+                    "title": f"{county.short}{name}",
+                    "category": category,
+                    "supplier": f"{county.city}乡村振兴农特产品有限公司",
+                    "province": county.province,
+                    "city": county.city,
+                    "county": county.name,
+                    "priority_county": int(county.priority),
+                    "selected": int((n + k) % 4 == 0),
+                    "spec": spec,
+                    "price": f"{price // 100}.{price % 100:02d}",
+                    "stock": 50 + (n * 37 + k * 11) % 450,
+                    "description": f"产自{county.province}{county.city}{county.name}，"
+                    f"{name}，脱贫地区农副产品，产地直发。",
+                    "image_url": f"https://img.example.com/demo/{code}.jpg",
+                }
+            )
     return rows

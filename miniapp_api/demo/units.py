@@ -85,8 +85,9 @@ def load_demo_units(session: Session) -> list[str]:
         create_admin(session, username=username, password=password, role=role, unit_ref=unit_ref)
 
     police, zhengzhou = units["郑州市公安局"], units["郑州市财政局"]
+    # comments, so that pasting the whole walkthrough into a shell runs it
     logins = "\n".join(
-        f"    {username:<16} {password:<16} {role:<15} {unit_name or '(平台)'}"
+        f"  #   {username:<16} {password:<16} {role:<15} {unit_name or '(平台)'}"
         for username, password, role, unit_name in DEMO_ADMINS
     )
     return [
@@ -95,7 +96,7 @@ def load_demo_units(session: Session) -> list[str]:
   curl -s -X PUT $API/api/v1/me/unit -H "Authorization: Bearer $TOKEN" \\
       -H 'Content-Type: application/json' -d '{{"credit_code": "{police.credit_code}"}}'
 
-Demo admin logins (POST /api/v1/admin/auth/login):
+  # Demo admin logins (POST /api/v1/admin/auth/login): username, password, role, unit
 {logins}
 
   # 6. log in as the Henan finance department's admin; it sees its whole tree (本级及下级)

@@ -109,3 +109,24 @@ class ProductDetailSchema(ProductCardSchema):
 class ShelfStateSchema(ma.Schema):
     id = ma.fields.Integer()
     on_shelf = ma.fields.Boolean()
+
+
+class AdminProductArgs(PageArgs):
+    q = ma.fields.String(
+        validate=ma.validate.Length(max=64),
+        metadata={"description": "a fragment of the title, or the exact product code"},
+    )
+    on_shelf = ma.fields.Boolean(metadata={"description": "only products on (or off) shelf"})
+
+
+class AdminProductSchema(ProductCardSchema):
+    code = ma.fields.String(metadata={"description": "product_code of the import"})
+    supplier = ma.fields.Nested(SupplierRefSchema)
+    on_shelf = ma.fields.Boolean()
+    skus = ma.fields.List(ma.fields.Nested(SkuSchema))
+    created_at = ma.fields.AwareDateTime()
+    updated_at = ma.fields.AwareDateTime()
+
+
+class AdminProductPageSchema(PageSchema):
+    items = ma.fields.List(ma.fields.Nested(AdminProductSchema))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from miniapp_api.schemas.common import Id, PageArgs, PageSchema
+from miniapp_api.schemas.common import Id, Money, PageArgs, PageSchema
 from models.unit import BUDGET_LEVELS, UNIT_STATUSES
 
 
@@ -48,11 +48,10 @@ class BindUnitSchema(ma.Schema):
     @ma.validates_schema
     def _exactly_one_key(self, data: dict, **kwargs) -> None:
         given = [key for key in ("unit_id", "credit_code", "name") if data.get(key) is not None]
-        if len(given) != 1:
-            raise ma.ValidationError(
-                "请只提供 unit_id、credit_code 或 name 其中之一",
-                "unit_id" if not given else given[1],
-            )
+        if not given:
+            raise ma.ValidationError("须提供 unit_id、credit_code 或 name 其中之一", "unit_id")
+        if len(given) > 1:
+            raise ma.ValidationError("只能提供 unit_id、credit_code 或 name 其中之一", given[1])
 
 
 class BindingSchema(ma.Schema):
@@ -87,3 +86,27 @@ class ChildrenArgs(PageArgs):
 
 class MergeUnitSchema(ma.Schema):
     into_unit_id = Id(required=True)
+
+
+class UnitListArgs(PageArgs):
+    q = ma.fields.String(
+        validate=ma.validate.Length(max=100),
+        metadata={"description": "a fragment of the name or of the credit code"},
+    )
+
+
+class UnitPageSchema(PageSchema):
+    items = ma.fields.List(ma.fields.Nested(UnitSummarySchema))
+
+
+class BoundEmployeeSchema(ma.Schema):
+    id = ma.fields.Integer()
+    phone = ma.fields.String(
+        allow_none=True, metadata={"description": "masked: 138****8000", "example": "138****8000"}
+    )
+    bound_at = ma.fields.AwareDateTime()
+    personal_amount = Money(metadata={"description": "this year's personal purchases"})
+
+
+class BoundEmployeePageSchema(PageSchema):
+    items = ma.fields.List(ma.fields.Nested(BoundEmployeeSchema))

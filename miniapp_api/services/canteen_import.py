@@ -32,6 +32,7 @@ from miniapp_api.services.sheets import (
     ImportReport,
     RowResult,
     SheetRow,
+    describe_columns,
     missing_columns,
     read_sheet,
 )
@@ -77,7 +78,7 @@ def import_canteen_entries(session: Session, filename: str, stream: IO[bytes]) -
     report = ImportReport()
     missing = missing_columns(rows, REQUIRED)
     if missing:
-        report.errors.append(f"缺少必填列：{'、'.join(missing)}")
+        report.errors.append(f"缺少必填列：{describe_columns(COLUMNS, missing)}")
     if not rows:
         report.errors.append("文件中没有数据行")
     if report.errors:

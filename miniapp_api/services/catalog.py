@@ -20,6 +20,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
 
 from miniapp_api.errors import InvalidRequest, NotFound
 from miniapp_api.paging import decode_cursor, page_of
+from miniapp_api.services.audit import record_admin_action
 from miniapp_api.services.catalog_search import (
     DRIVE,
     DRIVE_RAREST,
@@ -27,6 +28,7 @@ from miniapp_api.services.catalog_search import (
     plan_search,
     search_conditions,
 )
+from models.admin import Admin
 from models.base import UTCDateTime
 from models.catalog import PRODUCT_SORTS, ROOT_CATEGORIES, Category, Product, ProductGram, Sku
 
@@ -322,12 +324,20 @@ def return_stock(session: Session, sku_id: int, quantity: int) -> None:
     )
 
 
-def set_on_shelf(session: Session, product_id: int, on_shelf: bool) -> Product:
+def set_on_shelf(session: Session, product_id: int, on_shelf: bool, *, by: Admin | None) -> Product:
     """An operator takes a product off shelf (it disappears from lists and details) or puts
-    it back. Idempotent."""
+    it back. Idempotent; audited."""
     product = session.get(Product, product_id)
     if product is None:
         raise ProductNotFound(details={"id": product_id})
     product.on_shelf = on_shelf
     session.flush()
+    record_admin_action(
+        session,
+        by,
+        "product.on_shelf" if on_shelf else "product.off_shelf",
+        target_type="product",
+        target_id=product.id,
+        target_name=product.title,
+    )
     return product

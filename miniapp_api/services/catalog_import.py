@@ -22,6 +22,7 @@ from miniapp_api.services.sheets import (
     ImportReport,
     RowResult,
     SheetRow,
+    describe_columns,
     missing_columns,
     read_sheet,
 )
@@ -130,7 +131,7 @@ def import_catalog(session: Session, filename: str, stream: IO[bytes]) -> Import
     report = ImportReport()
     missing = missing_columns(rows, REQUIRED)
     if missing:
-        report.errors.append("缺少必填列：" + "、".join(missing))
+        report.errors.append("缺少必填列：" + describe_columns(COLUMNS, missing))
     if not rows:
         report.errors.append("文件中没有数据行")
     products: dict[str, ProductRows] = {}

@@ -20,7 +20,7 @@ held only for the moment before commit.
 from __future__ import annotations
 
 import random
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -30,6 +30,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from miniapp_api.errors import Conflict, NotFound
+from miniapp_api.metrics import BOOKINGS, count_on_commit
 from models.base import utcnow
 from models.calendar import CHINA, counting_year  # noqa: F401  (CHINA: re-exported)
 from models.ledger import SOURCES, TOTAL_SLOTS, Entry, UnitTotal
@@ -192,6 +193,8 @@ def book_entries(session: Session, entries: Iterable[NewEntry]) -> list[int]:
         for ancestor_depth, ancestor_id in enumerate(entry.unit.ancestor_ids()):
             changes[(-ancestor_depth, ancestor_id, entry.year, entry.source)][1] += entry.amount
     _add_to_totals(session, changes)
+    for source, count in Counter(entry.source for entry in entries).items():
+        count_on_commit(session, BOOKINGS, (source,), count)
     return ids
 
 

@@ -102,7 +102,13 @@ def read_sheet(filename: str, stream: IO[bytes], columns: Mapping[str, str]) -> 
         if name and name not in positions:
             positions[name] = index
     if not positions:
-        raise SheetUnreadable(details={"file": ["表头中没有可识别的列"]})
+        expected = expected_headers(columns, chinese=any(_is_chinese(_text(t)) for t in header))
+        raise SheetUnreadable(
+            details={
+                "file": [f"表头中没有可识别的列，应有这些列：{'、'.join(expected)}"],
+                "expected_columns": expected,
+            }
+        )
     rows = []
     for number, cells in enumerate(table, start=2):
         values = {name: _text(cells[i]) if i < len(cells) else "" for name, i in positions.items()}
@@ -118,6 +124,31 @@ def missing_columns(rows: Iterable[SheetRow], required: Iterable[str]) -> list[s
     if first is None:
         return []
     return [name for name in required if name not in first.values]
+
+
+def expected_headers(columns: Mapping[str, str], *, chinese: bool) -> list[str]:
+    """One header per column an importer knows, in the sheet's language (Chinese headers for a
+    sheet whose header row is Chinese, else English), in the importer's order."""
+    by_name: dict[str, str] = {}
+    for header, name in columns.items():
+        if name not in by_name or (
+            chinese and _is_chinese(header) and not _is_chinese(by_name[name])
+        ):
+            by_name[name] = header
+    return list(by_name.values())
+
+
+def describe_columns(columns: Mapping[str, str], names: Iterable[str]) -> str:
+    """Column names as a person looks for them: `credit_code（预算单位统一信用代码）`."""
+    chinese: dict[str, str] = {}
+    for header, name in columns.items():
+        if _is_chinese(header):
+            chinese.setdefault(name, header)
+    return "、".join(f"{name}（{chinese[name]}）" if name in chinese else name for name in names)
+
+
+def _is_chinese(text: str) -> bool:
+    return any("\u4e00" <= character <= "\u9fff" for character in text)
 
 
 def _text(value: Any) -> str:

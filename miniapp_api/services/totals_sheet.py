@@ -2,41 +2,43 @@
 
 from __future__ import annotations
 
-import io
-
 from openpyxl import Workbook
-from openpyxl.styles import Font
 
+from miniapp_api.services.spreadsheets import MONEY, Column, workbook_bytes, write_table
 from miniapp_api.services.totals import Figures, UnitFigures
-from models.money import fen_to_yuan
 
-HEADERS = ["单位名称", "统一社会信用代码", "范围", "食堂采购", "工会采购", "个人采购", "合计"]
+COLUMNS = [
+    Column("单位名称"),
+    Column("统一社会信用代码"),
+    Column("范围"),
+    Column("食堂采购（元）", MONEY),
+    Column("工会采购（元）", MONEY),
+    Column("个人采购（元）", MONEY),
+    Column("合计（元）", MONEY),
+]
 
 
 def totals_workbook(unit_figures: UnitFigures, children: list[UnitFigures]) -> bytes:
     """One row for the unit itself (its own figures), one per direct child (the child and
     everything below it), and a sum row, which equals the unit's subtree figures (rule 7)."""
     unit = unit_figures.unit
+    rows = [_row(unit.name, unit.credit_code, "本级", unit_figures.own)]
+    rows += [_row(c.unit.name, c.unit.credit_code, "下级合计", c.subtree) for c in children]
+    rows.append(_row("合计", None, "本级及下级", unit_figures.subtree))
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = f"{unit_figures.year}年度采购金额"
-    sheet.append(HEADERS)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    sheet.append(_row(unit.name, unit.credit_code, "本级", unit_figures.own))
-    for child in children:
-        sheet.append(_row(child.unit.name, child.unit.credit_code, "下级合计", child.subtree))
-    sheet.append(_row("合计", None, "本级及下级", unit_figures.subtree))
-    for cell in sheet[sheet.max_row]:
-        cell.font = Font(bold=True)
-    for column, width in zip("ABCDEFG", (40, 22, 12, 16, 16, 16, 16), strict=True):
-        sheet.column_dimensions[column].width = width
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    write_table(sheet, COLUMNS, rows, bold_rows=[len(rows) - 1])
+    return workbook_bytes(workbook)
 
 
 def _row(name: str, credit_code: str | None, scope: str, figures: Figures) -> list:
-    # amounts as two-decimal text, never floats (DOMAIN.md, "Money and numbers")
-    amounts = [figures.canteen, figures.union, figures.personal, figures.total]
-    return [name, credit_code or "", scope, *(fen_to_yuan(amount) for amount in amounts)]
+    return [
+        name,
+        credit_code,
+        scope,
+        figures.canteen,
+        figures.union,
+        figures.personal,
+        figures.total,
+    ]

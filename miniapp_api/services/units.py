@@ -11,6 +11,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from miniapp_api.errors import Conflict, DomainError, InvalidRequest, NotFound
+from miniapp_api.services.audit import record_admin_action
+from models.admin import Admin
 from models.base import utcnow
 from models.credit_code import credit_code_problems, normalise
 from models.employee import Employee
@@ -206,9 +208,9 @@ def unit_detail(session: Session, unit: Unit) -> UnitDetail:
     return UnitDetail(unit, count_children(session, unit))
 
 
-def merge_unit(session: Session, unit: Unit, into: Unit) -> Unit:
+def merge_unit(session: Session, unit: Unit, into: Unit, *, by: Admin | None) -> Unit:
     """Rule 8: `unit` is merged into `into`; its past figures stay with it, and employees bound
-    to it are offered `into`. Its subordinates must be moved or merged first."""
+    to it are offered `into`. Its subordinates must be moved or merged first. Audited."""
     _ensure_changeable(session, unit)
     if into.id == unit.id:
         raise InvalidRequest(details={"into_unit_id": ["不能合并到单位自身"]})
@@ -217,14 +219,33 @@ def merge_unit(session: Session, unit: Unit, into: Unit) -> Unit:
     unit.status = MERGED
     unit.successor_id = into.id
     session.flush()
+    record_admin_action(
+        session,
+        by,
+        "unit.merge",
+        target_type="unit",
+        target_id=unit.id,
+        target_name=unit.name,
+        unit=unit,
+        details={"into": _ref(into)},
+    )
     return unit
 
 
-def revoke_unit(session: Session, unit: Unit) -> Unit:
-    """Rule 8: the unit is revoked; it can no longer be chosen, its past figures stay."""
+def revoke_unit(session: Session, unit: Unit, *, by: Admin | None) -> Unit:
+    """Rule 8: the unit is revoked; it can no longer be chosen, its past figures stay. Audited."""
     _ensure_changeable(session, unit)
     unit.status = REVOKED
     session.flush()
+    record_admin_action(
+        session,
+        by,
+        "unit.revoke",
+        target_type="unit",
+        target_id=unit.id,
+        target_name=unit.name,
+        unit=unit,
+    )
     return unit
 
 

@@ -19,6 +19,7 @@ from miniapp_api.services.sheets import (
     RowResult,
     SheetRow,
     SheetUnreadable,
+    describe_columns,
     missing_columns,
     read_sheet,
 )
@@ -88,7 +89,8 @@ def import_units(
     report = ImportReport()
     missing = missing_columns(rows, ["name", "budget_level"])
     if missing:
-        raise SheetUnreadable(details={"file": [f"缺少必需的列：{'、'.join(missing)}"]})
+        problem = f"缺少必需的列：{describe_columns(COLUMNS, missing)}"
+        raise SheetUnreadable(details={"file": [problem]})
     stored = _StoredUnits(session, rows)
     plans: list[PlannedUnit] = []
     by_code: dict[str, PlannedUnit] = {}

@@ -177,23 +177,33 @@ def test_the_spreadsheet_has_the_unit_its_children_and_a_sum_row(client, tree):
         "单位名称",
         "统一社会信用代码",
         "范围",
-        "食堂采购",
-        "工会采购",
-        "个人采购",
-        "合计",
+        "食堂采购（元）",
+        "工会采购（元）",
+        "个人采购（元）",
+        "合计（元）",
     ]
-    assert rows[1] == [
-        "某省财政厅",
-        "91350100M000100Y43",
-        "本级",
-        "100.00",
-        "0.00",
-        "0.00",
-        "100.00",
-    ]
+    assert rows[1][:3] == ["某省财政厅", "91350100M000100Y43", "本级"]
+    assert rows[1][3:] == [100, 0, 0, 100]
     assert [row[0] for row in rows[2:4]] == ["某市财政局", "另一市财政局"]
-    assert rows[2][6] == "2820.40"
-    assert rows[4] == ["合计", None, "本级及下级", "2600.50", "300.00", "26.90", "2927.40"]
+    assert rows[2][6] == 2820.4
+    assert rows[4][0] == "合计" and rows[4][2] == "本级及下级"
+    assert rows[4][3:] == [2600.5, 300, 26.9, 2927.4]
+
+
+def test_the_spreadsheets_amounts_are_numbers_shown_with_two_decimals_in_columns_that_fit(
+    client, tree
+):
+    province = tree[0]
+    headers = admin_headers(make_admin("finance_admin", unit=province))
+
+    response = client.get(URL.format(province.id, "totals.xlsx?year=2025"), headers=headers)
+
+    sheet = load_workbook(io.BytesIO(response.data)).active
+    total = sheet["G5"]
+    assert total.data_type == "n" and total.number_format == "#,##0.00"
+    assert sheet["B2"].data_type == "s", "credit codes stay text, leading zeros and all"
+    assert sheet.column_dimensions["A"].width >= 2 * len("另一市财政局")
+    assert sheet.column_dimensions["B"].width >= len("91350100M000100Y43")
 
 
 def test_a_refund_is_listed_as_a_negative_entry_naming_what_it_reverses(client, tree):
