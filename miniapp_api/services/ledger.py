@@ -12,9 +12,24 @@ the loser waits for the winner's commit and then sees the row). A caller that ma
 (a retried job, a duplicated payment notification) can either look first with
 `find_entry(session, source, reference)` or catch `EntryDuplicate` and carry on.
 
-Lock order: the totals rows a booking adds to are written deepest unit first, root last, so two
-transactions never wait for each other in a circle, and the most shared row (the root's) is
-held only for the moment before commit.
+Every rule about entries lives here, in `book_entries`, which every booking goes through: an
+entry's year is the China year of its moment (rule 5); a reversal lands in the unit, year and
+source of its original, never takes back more than is left of it (other reversals in the same
+batch included), and is never itself reversed (rule 4).
+
+Locks, always in this order, so that bookings, moves and rebuilds never wait in a circle:
+1. the originals a batch reverses, `FOR UPDATE` in id order (two refunds of one order queue
+   here, and the second sees what the first took);
+2. the booked units, `FOR SHARE` in id order, and their paths read after the lock: a move of
+   the subtree (services/units.py `move_subtree`) locks those rows for update first, so it
+   waits for bookings in flight, and bookings that come after it wait for it and then book
+   under the new ancestors;
+3. one totals slot for the whole transaction (`_totals_slot`): on PostgreSQL a transaction-level
+   advisory lock, so two transactions never write the same totals row, however many bookings
+   each makes and in whatever order. When every slot is taken, the next booker waits for one
+   before touching any totals row.
+On SQLite a writing transaction begins IMMEDIATE (miniapp_api/transaction.py), so bookings
+are serialised and none of these locks is needed.
 """
 
 from __future__ import annotations
@@ -38,6 +53,9 @@ from models.unit import Unit
 MAX_REFERENCE_LENGTH = 64
 _UPSERT_CHUNK = 500
 _INSERT_CHUNK = 500
+# advisory lock class (first key) of the totals slots; the tree lock is in services/units.py
+_SLOT_LOCK_CLASS = 8320
+_SLOT_KEY = "ledger_totals_slot"
 
 
 class EntryDuplicate(Conflict):
@@ -58,8 +76,15 @@ class EntryDuplicate(Conflict):
 
 
 class ReversalRefused(Conflict):
+    """A reversal breaks rule 4; `index` is its position in the refused batch."""
+
     code = "reversal_refused"
     message = "冲销金额超过原入账金额的剩余部分"
+    index: int | None = None
+
+    def at(self, index: int) -> ReversalRefused:
+        self.index = index
+        return self
 
 
 @dataclass(frozen=True)
@@ -122,24 +147,9 @@ def book_reversal(
 ) -> Entry:
     """Reverse `amount` fen (positive; booked negative) of `original` (rule 4): same unit,
     same year and same source as the entry it reverses, whenever the refund happens. At most
-    what is left of the original after earlier reversals; a reversal cannot be reversed."""
+    what is left of the original after earlier reversals; a reversal cannot be reversed.
+    `book_entries` checks all of it, with the original locked."""
     _check(original.source, amount, occurred_at, reference)
-    # Lock the original so that two refunds of one order cannot both take the last yuan.
-    original = session.scalars(
-        select(Entry)
-        .where(Entry.id == original.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).one()
-    if original.reverses_id is not None or original.amount <= 0:
-        raise ReversalRefused(
-            "entry_not_reversible", "冲销记录不能再被冲销", details={"entry_id": original.id}
-        )
-    remaining = original.amount + reversed_amount(session, original.id)
-    if amount > remaining:
-        raise ReversalRefused(
-            details={"entry_id": original.id, "remaining": remaining, "amount": amount}
-        )
     reversal = NewEntry(
         unit=session.get(Unit, original.unit_id),  # type: ignore[arg-type]
         year=original.year,
@@ -162,16 +172,23 @@ def reversed_amount(session: Session, entry_id: int) -> int:
 
 
 def book_entries(session: Session, entries: Iterable[NewEntry]) -> list[int]:
-    """Insert checked entries and add them to the totals; returns their ids in order.
+    """Check, insert and count entries (rules 4, 5, 7); returns their ids in order.
 
-    Entries go in by multi-row inserts (an import of many rows is a few statements), and each
-    totals row changes once, in the lock order. Raises EntryDuplicate, leaving the caller to
-    roll back, when a reference is booked already.
+    Every reversal is checked against its original, locked first (see the module docstring):
+    ReversalRefused, carrying the batch `index` of the refused entry, when one breaks rule 4;
+    nothing is written then. Entries go in by multi-row inserts (an import of many rows is a
+    few statements), and each totals row changes once. Raises EntryDuplicate, leaving the
+    caller to roll back, when a reference is booked already.
     """
     entries = list(entries)
     keys = [(entry.source, entry.reference) for entry in entries]
     if len(set(keys)) != len(keys):
         raise ValueError("the same source and reference twice in one booking")
+    _check_years(entries)
+    refusals = reversal_refusals(session, entries)
+    if refusals:
+        raise refusals[min(refusals)]
+    paths = _lock_units(session, {entry.unit.id for entry in entries})
     ids: list[int] = []
     chunk: list[NewEntry] = []
     for entry in entries:
@@ -186,13 +203,161 @@ def book_entries(session: Session, entries: Iterable[NewEntry]) -> list[int]:
 
     changes: dict[tuple[int, int, int, str], list[int]] = defaultdict(lambda: [0, 0])
     for entry in entries:
-        depth, unit_id = entry.unit.depth, entry.unit.id
+        path_ids = [int(part) for part in paths[entry.unit.id].split("/")[:-1]]
+        depth, unit_id = len(path_ids) - 1, entry.unit.id
         changes[(-depth, unit_id, entry.year, entry.source)][0] += entry.amount
         changes[(-depth, unit_id, entry.year, entry.source)][1] += entry.amount
-        for ancestor_depth, ancestor_id in enumerate(entry.unit.ancestor_ids()):
+        for ancestor_depth, ancestor_id in enumerate(path_ids[:-1]):
             changes[(-ancestor_depth, ancestor_id, entry.year, entry.source)][1] += entry.amount
     _add_to_totals(session, changes)
     return ids
+
+
+def _check_years(entries: list[NewEntry]) -> None:
+    """Rule 5 for bookings, rule 4's sign for reversals: callers that pass anything else are
+    wrong, not their users."""
+    for entry in entries:
+        reverses = entry.reverses_id is not None or entry.reverses_index is not None
+        if reverses and entry.amount >= 0:
+            raise ValueError(f"a reversal books a negative amount, got {entry.amount}")
+        if not reverses and entry.amount <= 0:
+            raise ValueError(f"an entry that reverses nothing must be positive: {entry.amount}")
+        if not reverses and entry.year != counting_year(entry.occurred_at):
+            raise ValueError(f"{entry.reference}: year {entry.year} is not its moment's year")
+
+
+@dataclass
+class _Original:
+    """An entry as far as rule 4 is concerned: stored (and locked), or earlier in the batch."""
+
+    unit_id: int
+    year: int
+    source: str
+    amount: int
+    reverses_id: int | None
+    is_reversal: bool = False
+    remaining: int = 0  # what reversals may still take back
+
+
+def reversal_refusals(session: Session, entries: list[NewEntry]) -> dict[int, ReversalRefused]:
+    """Rule 4 for every reversal of a batch: the refusal of each one that breaks it, by its
+    index in the batch. The originals are locked FOR UPDATE (in id order) first, and what is
+    left of each counts the reversals committed before and those earlier in the batch.
+
+    `book_entries` calls it and refuses the batch on the first refusal; an import may call it
+    first, in the same transaction, to tell every refused row (the locks stay held)."""
+    stored = _locked_originals(
+        session, {entry.reverses_id for entry in entries if entry.reverses_id is not None}
+    )
+    in_batch: dict[int, _Original] = {}
+    refusals: dict[int, ReversalRefused] = {}
+    for index, entry in enumerate(entries):
+        mine = _Original(entry.unit.id, entry.year, entry.source, entry.amount, None)
+        if entry.reverses_index is None and entry.reverses_id is None:
+            mine.remaining = entry.amount
+            in_batch[index] = mine
+            continue
+        mine.is_reversal = True
+        in_batch[index] = mine
+        if entry.reverses_index is not None:
+            if not 0 <= entry.reverses_index < index:
+                raise ValueError("a reversal must come after the entry it reverses")
+            original = in_batch[entry.reverses_index]
+        else:
+            original = stored.get(entry.reverses_id)  # type: ignore[arg-type]
+        refusal = _refusal(entry, original, entry.reverses_id)
+        if refusal is None:
+            original.remaining += entry.amount  # type: ignore[union-attr]
+        else:
+            refusals[index] = refusal.at(index)
+    return refusals
+
+
+def _refusal(
+    entry: NewEntry, original: _Original | None, original_id: int | None
+) -> ReversalRefused | None:
+    if original is None:
+        return ReversalRefused(
+            "entry_not_found", "被冲销的记录不存在", details={"entry_id": original_id}
+        )
+    if original.is_reversal:
+        return ReversalRefused(
+            "entry_not_reversible", "冲销记录不能再被冲销", details={"entry_id": original_id}
+        )
+    differs = [
+        name
+        for name, mine, theirs in (
+            ("unit", entry.unit.id, original.unit_id),
+            ("year", entry.year, original.year),
+            ("source", entry.source, original.source),
+        )
+        if mine != theirs
+    ]
+    if differs:
+        return ReversalRefused(
+            "reversal_mismatch",
+            "冲销须计入原入账的同一单位、同一年度、同一来源",
+            details={"entry_id": original_id, "differs": differs},
+        )
+    if -entry.amount > original.remaining:
+        return ReversalRefused(
+            details={
+                "entry_id": original_id,
+                "remaining": original.remaining,
+                "amount": -entry.amount,
+            }
+        )
+    return None
+
+
+def _locked_originals(session: Session, entry_ids: set[int]) -> dict[int, _Original]:
+    """The stored originals, locked FOR UPDATE in id order, with what is left of each."""
+    found: dict[int, _Original] = {}
+    ordered = sorted(entry_ids)
+    for start in range(0, len(ordered), _INSERT_CHUNK):
+        chunk = ordered[start : start + _INSERT_CHUNK]
+        rows = session.execute(
+            select(
+                Entry.id, Entry.unit_id, Entry.year, Entry.source, Entry.amount, Entry.reverses_id
+            )
+            .where(Entry.id.in_(chunk))
+            .order_by(Entry.id)
+            .with_for_update()
+        )
+        for id_, unit_id, year, source, amount, reverses_id in rows:
+            is_reversal = reverses_id is not None or amount <= 0
+            found[id_] = _Original(unit_id, year, source, amount, reverses_id, is_reversal)
+        # read after the lock: every reversal committed before it is counted
+        reversed_so_far = session.execute(
+            select(Entry.reverses_id, func.sum(Entry.amount))
+            .where(Entry.reverses_id.in_(chunk))
+            .group_by(Entry.reverses_id)
+        )
+        taken = {id_: int(amount) for id_, amount in reversed_so_far}
+        for id_ in chunk:
+            if id_ in found:
+                found[id_].remaining = found[id_].amount + taken.get(id_, 0)
+    return found
+
+
+def _lock_units(session: Session, unit_ids: set[int]) -> dict[int, str]:
+    """Lock the booked units FOR SHARE in id order and read their paths after the lock: a move
+    of any of them waits for this transaction, or this one waits for the move (see above)."""
+    paths: dict[int, str] = {}
+    ordered = sorted(unit_ids)
+    for start in range(0, len(ordered), _INSERT_CHUNK):
+        chunk = ordered[start : start + _INSERT_CHUNK]
+        rows = session.execute(
+            select(Unit.id, Unit.path)
+            .where(Unit.id.in_(chunk))
+            .order_by(Unit.id)
+            .with_for_update(read=True)
+        )
+        paths.update({id_: path for id_, path in rows})
+    missing = set(ordered) - set(paths)
+    if missing:
+        raise NotFound("unit_not_found", "单位不存在", details={"unit_ids": sorted(missing)})
+    return paths
 
 
 def move_subtree_totals(
@@ -200,7 +365,9 @@ def move_subtree_totals(
 ) -> None:
     """Rule 8: when `unit` moves under another superior, what its subtree counted leaves the
     subtree totals of the ancestors it leaves and joins those of the ancestors it gains. Every
-    unit's own figures stay where they were earned."""
+    unit's own figures stay where they were earned. The caller holds the subtree's unit rows
+    (services/units.py `move_subtree`), so no booking into it is in flight: the totals read
+    here are final."""
     moved = session.execute(
         select(UnitTotal.year, UnitTotal.source, func.sum(UnitTotal.subtree_amount))
         .where(UnitTotal.unit_id == unit.id)
@@ -247,8 +414,10 @@ def _insert_entries(session: Session, chunk: list[NewEntry], earlier_ids: list[i
 
 
 def _add_to_totals(session: Session, changes: dict[tuple[int, int, int, str], list[int]]) -> None:
-    """Upsert each changed totals row, deepest unit first (the lock order), in one slot."""
-    slot = random.randrange(TOTAL_SLOTS)
+    """Upsert each changed totals row, deepest unit first, in this transaction's slot."""
+    if not changes:
+        return
+    slot = _totals_slot(session)
     rows = [
         {
             "unit_id": unit_id,
@@ -272,6 +441,29 @@ def _add_to_totals(session: Session, changes: dict[tuple[int, int, int, str], li
             },
         )
         session.execute(statement)
+
+
+def _totals_slot(session: Session) -> int:
+    """The totals slot this transaction writes in: on PostgreSQL one no other transaction holds
+    (a transaction-level advisory lock), kept for every later booking of the transaction, so
+    no two transactions ever write the same totals row and none can wait for another there.
+    When every slot is held, wait for one (holding no totals row meanwhile)."""
+    slots = list(range(TOTAL_SLOTS))
+    random.shuffle(slots)
+    if session.get_bind().dialect.name != "postgresql":
+        return slots[0]  # SQLite: one writer at a time
+    transaction = session.get_transaction()
+    held = session.info.get(_SLOT_KEY)
+    if held is not None and held[0] is transaction and held[1] in slots:
+        slots.remove(held[1])
+        slots.insert(0, held[1])  # re-taking a lock this transaction holds succeeds at once
+    for slot in slots:
+        if session.scalar(select(func.pg_try_advisory_xact_lock(_SLOT_LOCK_CLASS, slot))):
+            session.info[_SLOT_KEY] = (transaction, slot)
+            return slot
+    session.execute(select(func.pg_advisory_xact_lock(_SLOT_LOCK_CLASS, slots[0])))
+    session.info[_SLOT_KEY] = (transaction, slots[0])
+    return slots[0]
 
 
 def _dialect_insert(session: Session):

@@ -22,7 +22,7 @@ from miniapp_api.services.sheets import (
     missing_columns,
     read_sheet,
 )
-from miniapp_api.services.units import move_subtree, units_where_in
+from miniapp_api.services.units import lock_tree, move_subtree, units_where_in
 from models.credit_code import credit_code_problems, normalise
 from models.unit import ACTIVE, BUDGET_LEVELS, Unit
 
@@ -89,6 +89,9 @@ def import_units(
     missing = missing_columns(rows, ["name", "budget_level"])
     if missing:
         raise SheetUnreadable(details={"file": [f"缺少必需的列：{'、'.join(missing)}"]})
+    # every check below reads the tree as the last tree change left it (two imports that would
+    # make A the parent of B and B the parent of A: the second one sees the first's move)
+    lock_tree(session)
     stored = _StoredUnits(session, rows)
     plans: list[PlannedUnit] = []
     by_code: dict[str, PlannedUnit] = {}
