@@ -32,7 +32,7 @@ def totals_verify() -> None:
     for difference in differences:
         click.echo(str(difference), err=True)
     if differences:
-        click.echo(f"{len(differences)} difference(s) between totals and entries", err=True)
+        click.echo(f"{len(differences)} difference(s) between totals and entries, or entries breaking a rule", err=True)
         raise SystemExit(1)
     click.echo("totals agree with the entries")
 

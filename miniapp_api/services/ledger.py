@@ -452,7 +452,7 @@ def _totals_slot(session: Session) -> int:
     random.shuffle(slots)
     if session.get_bind().dialect.name != "postgresql":
         return slots[0]  # SQLite: one writer at a time
-    transaction = session.get_transaction()
+    transaction = session.connection().get_transaction()  # this database transaction
     held = session.info.get(_SLOT_KEY)
     if held is not None and held[0] is transaction and held[1] in slots:
         slots.remove(held[1])

@@ -220,7 +220,7 @@ def lock_tree(session: Session) -> None:
     units read before it, so that every check after it reads the tree as it is now."""
     if session.get_bind().dialect.name != "postgresql":
         return
-    transaction = session.get_transaction()
+    transaction = session.connection().get_transaction()  # this database transaction
     if session.info.get(_TREE_LOCK_HELD) is transaction:
         return
     session.execute(select(func.pg_advisory_xact_lock(*_TREE_LOCK)))
