@@ -9,7 +9,7 @@ number is booked already, with the same unit, amount, completion time and refund
 them is an error naming what changed. A negative amount refunds an earlier order named in
 `reverses_order_no` (booked before or earlier in the file, same unit) and counts in that
 order's unit and year; whether it may (rule 4) is the ledger's to say
-(services/ledger.py `reversal_refusals`), checked with the refunded orders locked.
+(services/reversals.py `reversal_refusals`), checked with the refunded orders locked.
 
 Rule 8: a row names its unit as it was when the order completed. A unit merged before that
 counts the row to its successor (the row stays `ok`, with a note saying so); a row of a unit
@@ -30,11 +30,10 @@ from miniapp_api.services.ledger import (
     MAX_REFERENCE_LENGTH,
     EntryDuplicate,
     NewEntry,
-    ReversalRefused,
     book_entries,
     counting_year,
-    reversal_refusals,
 )
+from miniapp_api.services.reversals import ReversalRefused, reversal_refusals
 from miniapp_api.services.sheets import (
     SKIPPED,
     ImportRejected,

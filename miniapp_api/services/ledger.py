@@ -15,7 +15,7 @@ the loser waits for the winner's commit and then sees the row). A caller that ma
 Every rule about entries lives here, in `book_entries`, which every booking goes through: an
 entry's year is the China year of its moment (rule 5); a reversal lands in the unit, year and
 source of its original, never takes back more than is left of it (other reversals in the same
-batch included), and is never itself reversed (rule 4).
+batch included), and is never itself reversed (rule 4; the check is services/reversals.py).
 
 Locks, always in this order, so that bookings, moves and rebuilds never wait in a circle:
 1. the originals a batch reverses, `FOR UPDATE` in id order (two refunds of one order queue
@@ -45,6 +45,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from miniapp_api.errors import Conflict, NotFound
+from miniapp_api.services.reversals import ReversalRefused as ReversalRefused  # re-exported
+from miniapp_api.services.reversals import reversal_refusals
 from models.base import utcnow
 from models.calendar import CHINA, counting_year  # noqa: F401  (CHINA: re-exported)
 from models.ledger import SOURCES, TOTAL_SLOTS, Entry, UnitTotal
@@ -73,18 +75,6 @@ class EntryDuplicate(Conflict):
                 "reference": existing.reference,
             }
         )
-
-
-class ReversalRefused(Conflict):
-    """A reversal breaks rule 4; `index` is its position in the refused batch."""
-
-    code = "reversal_refused"
-    message = "冲销金额超过原入账金额的剩余部分"
-    index: int | None = None
-
-    def at(self, index: int) -> ReversalRefused:
-        self.index = index
-        return self
 
 
 @dataclass(frozen=True)
@@ -224,120 +214,6 @@ def _check_years(entries: list[NewEntry]) -> None:
             raise ValueError(f"an entry that reverses nothing must be positive: {entry.amount}")
         if not reverses and entry.year != counting_year(entry.occurred_at):
             raise ValueError(f"{entry.reference}: year {entry.year} is not its moment's year")
-
-
-@dataclass
-class _Original:
-    """An entry as far as rule 4 is concerned: stored (and locked), or earlier in the batch."""
-
-    unit_id: int
-    year: int
-    source: str
-    amount: int
-    reverses_id: int | None
-    is_reversal: bool = False
-    remaining: int = 0  # what reversals may still take back
-
-
-def reversal_refusals(session: Session, entries: list[NewEntry]) -> dict[int, ReversalRefused]:
-    """Rule 4 for every reversal of a batch: the refusal of each one that breaks it, by its
-    index in the batch. The originals are locked FOR UPDATE (in id order) first, and what is
-    left of each counts the reversals committed before and those earlier in the batch.
-
-    `book_entries` calls it and refuses the batch on the first refusal; an import may call it
-    first, in the same transaction, to tell every refused row (the locks stay held)."""
-    stored = _locked_originals(
-        session, {entry.reverses_id for entry in entries if entry.reverses_id is not None}
-    )
-    in_batch: dict[int, _Original] = {}
-    refusals: dict[int, ReversalRefused] = {}
-    for index, entry in enumerate(entries):
-        mine = _Original(entry.unit.id, entry.year, entry.source, entry.amount, None)
-        if entry.reverses_index is None and entry.reverses_id is None:
-            mine.remaining = entry.amount
-            in_batch[index] = mine
-            continue
-        mine.is_reversal = True
-        in_batch[index] = mine
-        if entry.reverses_index is not None:
-            if not 0 <= entry.reverses_index < index:
-                raise ValueError("a reversal must come after the entry it reverses")
-            original = in_batch[entry.reverses_index]
-        else:
-            original = stored.get(entry.reverses_id)  # type: ignore[arg-type]
-        refusal = _refusal(entry, original, entry.reverses_id)
-        if refusal is None:
-            original.remaining += entry.amount  # type: ignore[union-attr]
-        else:
-            refusals[index] = refusal.at(index)
-    return refusals
-
-
-def _refusal(
-    entry: NewEntry, original: _Original | None, original_id: int | None
-) -> ReversalRefused | None:
-    if original is None:
-        return ReversalRefused(
-            "entry_not_found", "被冲销的记录不存在", details={"entry_id": original_id}
-        )
-    if original.is_reversal:
-        return ReversalRefused(
-            "entry_not_reversible", "冲销记录不能再被冲销", details={"entry_id": original_id}
-        )
-    differs = [
-        name
-        for name, mine, theirs in (
-            ("unit", entry.unit.id, original.unit_id),
-            ("year", entry.year, original.year),
-            ("source", entry.source, original.source),
-        )
-        if mine != theirs
-    ]
-    if differs:
-        return ReversalRefused(
-            "reversal_mismatch",
-            "冲销须计入原入账的同一单位、同一年度、同一来源",
-            details={"entry_id": original_id, "differs": differs},
-        )
-    if -entry.amount > original.remaining:
-        return ReversalRefused(
-            details={
-                "entry_id": original_id,
-                "remaining": original.remaining,
-                "amount": -entry.amount,
-            }
-        )
-    return None
-
-
-def _locked_originals(session: Session, entry_ids: set[int]) -> dict[int, _Original]:
-    """The stored originals, locked FOR UPDATE in id order, with what is left of each."""
-    found: dict[int, _Original] = {}
-    ordered = sorted(entry_ids)
-    for start in range(0, len(ordered), _INSERT_CHUNK):
-        chunk = ordered[start : start + _INSERT_CHUNK]
-        rows = session.execute(
-            select(
-                Entry.id, Entry.unit_id, Entry.year, Entry.source, Entry.amount, Entry.reverses_id
-            )
-            .where(Entry.id.in_(chunk))
-            .order_by(Entry.id)
-            .with_for_update()
-        )
-        for id_, unit_id, year, source, amount, reverses_id in rows:
-            is_reversal = reverses_id is not None or amount <= 0
-            found[id_] = _Original(unit_id, year, source, amount, reverses_id, is_reversal)
-        # read after the lock: every reversal committed before it is counted
-        reversed_so_far = session.execute(
-            select(Entry.reverses_id, func.sum(Entry.amount))
-            .where(Entry.reverses_id.in_(chunk))
-            .group_by(Entry.reverses_id)
-        )
-        taken = {id_: int(amount) for id_, amount in reversed_so_far}
-        for id_ in chunk:
-            if id_ in found:
-                found[id_].remaining = found[id_].amount + taken.get(id_, 0)
-    return found
 
 
 def _lock_units(session: Session, unit_ids: set[int]) -> dict[int, str]:
