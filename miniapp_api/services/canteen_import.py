@@ -137,7 +137,9 @@ def _refusal_message(refusal: ReversalRefused) -> str:
     """The ledger's refusal of a refund row (rule 4), in the report's words."""
     if refusal.code == "reversal_mismatch":
         return "冲销订单属于另一个单位"
-    if refusal.code in ("entry_not_reversible", "entry_not_found"):
+    if refusal.code == "entry_not_found":
+        return "冲销订单不存在"
+    if refusal.code == "entry_not_reversible":
         return "冲销订单编号指向的是冲销记录，不能再冲销"
     remaining = refusal.details.get("remaining")
     left = f"（尚余{fen_to_yuan(remaining)}元）" if remaining is not None else ""

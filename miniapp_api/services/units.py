@@ -223,6 +223,7 @@ def lock_tree(session: Session) -> None:
     transaction = session.connection().get_transaction()  # this database transaction
     if session.info.get(_TREE_LOCK_HELD) is transaction:
         return
+    session.flush()  # nothing pending is lost when the units are expired below
     session.execute(select(func.pg_advisory_xact_lock(*_TREE_LOCK)))
     session.info[_TREE_LOCK_HELD] = transaction
     for instance in list(session.identity_map.values()):
