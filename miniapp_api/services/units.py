@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import case, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -229,6 +229,15 @@ def lock_tree(session: Session) -> None:
     for instance in list(session.identity_map.values()):
         if isinstance(instance, Unit):
             session.expire(instance)
+
+
+def hold_units_for_moves(session: Session) -> None:
+    """Before a transaction that moves several units touches any unit row (a units import):
+    on PostgreSQL, lock the units table against row locks, so that bookings in flight finish
+    first and later ones wait for the commit. Taking the moved subtrees' rows one move at a
+    time instead could meet a booking holding some of them in a circle."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("LOCK TABLE units IN EXCLUSIVE MODE"))
 
 
 def merge_unit(session: Session, unit: Unit, into: Unit) -> Unit:

@@ -89,6 +89,43 @@ def test_a_move_waits_for_a_booking_in_flight_and_carries_its_amount_along():
     assert verify_totals(db.session) == []
 
 
+def test_a_units_import_moving_a_school_waits_for_its_booking_in_flight():
+    """The issue's story: 某学校 moves from 甲市 to 乙市 by a units import while a booking for it
+    is open; the import waits, and every figure ends where the tree says."""
+    province = make_unit("某省财政厅", budget_level="provincial")
+    first_city = make_unit("甲市财政局", province, budget_level="municipal")
+    second_city = make_unit("乙市财政局", province, credit_code=credit_code(2))
+    school = make_unit("某学校", first_city, credit_code=credit_code(1))
+    ids = province.id, first_city.id, second_city.id, school.id
+    db.session.commit()
+    engine = db.engine
+    booked, release = threading.Event(), threading.Event()
+    rows = [
+        ["name", "parent_credit_code", "credit_code", "budget_level"],
+        ["某学校", credit_code(2), credit_code(1), "county"],
+    ]
+
+    def move_by_import() -> None:
+        with Session(engine) as session, unit_of_work(session):
+            import_units(session, *sheet(rows))
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        booking = pool.submit(
+            _held_open, engine, lambda s: _book(s, ids[3], "IN-FLIGHT"), booked, release
+        )
+        assert booked.wait(10)
+        importing = pool.submit(move_by_import)
+        time.sleep(0.5)
+        import_waited = not importing.done()
+        release.set()
+        booking.result(timeout=30)
+        importing.result(timeout=30)
+
+    assert import_waited
+    assert (_subtree(ids[1]), _subtree(ids[2]), _subtree(ids[0])) == (0, 1000, 1000)
+    assert verify_totals(db.session) == []
+
+
 def test_a_booking_that_starts_while_its_unit_moves_counts_under_the_new_superior():
     province, first_city, second_city, school = _tree()
     engine = db.engine
