@@ -35,6 +35,9 @@ class Unit(db.Model):
     contact_mobile: Mapped[str | None] = mapped_column(String(20))
     status: Mapped[str] = mapped_column(String(16), default=ACTIVE, index=True)
     successor_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    # rule 8: the moments of the merge and of the revocation (None while it has not happened)
+    merged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 

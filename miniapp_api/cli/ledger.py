@@ -32,9 +32,9 @@ def totals_verify() -> None:
     for difference in differences:
         click.echo(str(difference), err=True)
     if differences:
-        click.echo(f"{len(differences)} difference(s) between totals and entries", err=True)
+        click.echo(f"{len(differences)} problem(s) in the totals or the entries", err=True)
         raise SystemExit(1)
-    click.echo("totals agree with the entries")
+    click.echo("totals agree with the entries, and every entry keeps the rules")
 
 
 @totals.command("rebuild")

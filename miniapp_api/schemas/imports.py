@@ -12,6 +12,13 @@ class RowResultSchema(ma.Schema):
     row = ma.fields.Integer(metadata={"description": "row number in the sheet (header is 1)"})
     status = ma.fields.String(metadata={"enum": ["ok", "error", "skipped"]})
     errors = ma.fields.List(ma.fields.String())
+    notes = ma.fields.List(
+        ma.fields.String(),
+        metadata={
+            "description": "only when there is something to say, e.g. a canteen row "
+            "counted to the successor of a merged unit (rule 8)"
+        },
+    )
 
 
 class ImportReportSchema(ma.Schema):

@@ -4,10 +4,16 @@
 Canteens buy on the trading site, not in the mini-program, so a platform admin imports its
 completed orders. Every row is checked and gets each of its problems in Chinese; nothing is
 booked unless every row is fine. The order number is the entry's reference: a row whose order
-number is booked already, with the same unit and amount, is `skipped`, so importing the same
-file twice counts nothing twice. A negative amount refunds an earlier order named in
+number is booked already, with the same unit, amount, completion time and refunded order, is
+`skipped`, so importing the same file twice counts nothing twice; one that differs in any of
+them is an error naming what changed. A negative amount refunds an earlier order named in
 `reverses_order_no` (booked before or earlier in the file, same unit) and counts in that
-order's year.
+order's unit and year; whether it may (rule 4) is the ledger's to say
+(services/reversals.py `reversal_refusals`), checked with the refunded orders locked.
+
+Rule 8: a row names its unit as it was when the order completed. A unit merged before that
+counts the row to its successor (the row stays `ok`, with a note saying so); a row of a unit
+revoked before that is refused; rows completed before either count to the unit.
 """
 
 from __future__ import annotations
@@ -16,16 +22,18 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import IO
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
 from miniapp_api.services.ledger import (
     CHINA,
     MAX_REFERENCE_LENGTH,
+    EntryDuplicate,
     NewEntry,
     book_entries,
     counting_year,
 )
+from miniapp_api.services.reversals import ReversalRefused, reversal_refusals
 from miniapp_api.services.sheets import (
     SKIPPED,
     ImportRejected,
@@ -36,11 +44,11 @@ from miniapp_api.services.sheets import (
     missing_columns,
     read_sheet,
 )
-from miniapp_api.services.units import units_where_in
+from miniapp_api.services.units import unit_counting_at, units_where_in
 from models.calendar import FIRST_YEAR
 from models.credit_code import normalise
 from models.ledger import CANTEEN, Entry
-from models.money import MoneyFormatError, yuan_to_fen
+from models.money import MoneyFormatError, fen_to_yuan, yuan_to_fen
 from models.unit import Unit
 
 COLUMNS = {
@@ -66,8 +74,8 @@ class _Counted:
     unit_id: int
     amount: int
     year: int
+    occurred_at: datetime
     reverses: str | None
-    remaining: int  # what reversals may still take back
     entry_id: int | None = None  # booked before this import
     index: int | None = None  # position in this import's bookings
 
@@ -87,31 +95,60 @@ def import_canteen_entries(session: Session, filename: str, stream: IO[bytes]) -
     units = _units_by_credit_code(session, rows)
     counted = _booked_orders(session, rows)
     bookings: list[NewEntry] = []
+    booked_rows: list[RowResult] = []
     now = datetime.now(UTC)
     for row in rows:
         result = RowResult(row.number)
         report.rows.append(result)
-        entry = _check_row(row, result, units, counted, now)
+        entry = _check_row(session, row, result, units, counted, now)
         if entry is not None:
             counted[entry.reference] = _Counted(
                 unit_id=entry.unit.id,
                 amount=entry.amount,
                 year=entry.year,
-                reverses=row.values.get("reverses_order_no") or None,
-                remaining=max(entry.amount, 0),
+                occurred_at=entry.occurred_at,
+                reverses=row.values.get("reverses_order_no", "").strip() or None,
                 index=len(bookings),
             )
             bookings.append(entry)
+            booked_rows.append(result)
         elif result.status == SKIPPED:
             report.skipped += 1
+    # rule 4 is the ledger's: every refund row it would refuse, with the refunded orders locked
+    for index, refusal in reversal_refusals(session, bookings).items():
+        booked_rows[index].fail(_refusal_message(refusal))
     if not report.ok:
         raise ImportRejected(report)
-    book_entries(session, bookings)
+    try:
+        book_entries(session, bookings)
+    except ReversalRefused as refusal:  # cannot happen after the check above; never a 500
+        booked_rows[refusal.index or 0].fail(_refusal_message(refusal))
+        raise ImportRejected(report) from None
+    except EntryDuplicate as duplicate:  # another import booked the same order meanwhile
+        reference = duplicate.existing.reference
+        for entry, result in zip(bookings, booked_rows, strict=True):
+            if entry.reference == reference:
+                result.fail(f"订单编号 {reference} 刚被另一次导入计入，请重新导入本文件")
+        raise ImportRejected(report) from None
     report.created = len(bookings)
     return report
 
 
+def _refusal_message(refusal: ReversalRefused) -> str:
+    """The ledger's refusal of a refund row (rule 4), in the report's words."""
+    if refusal.code == "reversal_mismatch":
+        return "冲销订单属于另一个单位"
+    if refusal.code == "entry_not_found":
+        return "冲销订单不存在"
+    if refusal.code == "entry_not_reversible":
+        return "冲销订单编号指向的是冲销记录，不能再冲销"
+    remaining = refusal.details.get("remaining")
+    left = f"（尚余{fen_to_yuan(remaining)}元）" if remaining is not None else ""
+    return f"冲销金额超过原订单尚未冲销的金额{left}"
+
+
 def _check_row(
+    session: Session,
     row: SheetRow,
     result: RowResult,
     units: dict[str, Unit],
@@ -137,16 +174,26 @@ def _check_row(
     if result.errors or unit is None or amount is None or moment is None:
         return None
 
+    # rule 8: the unit as it was when the order completed
+    counts_to, why = unit_counting_at(session, unit, moment)
+    original = counted.get(reverses) if reverses and amount < 0 else None
+    if original is not None and original.unit_id in (unit.id, counts_to and counts_to.id):
+        # a refund counts where its order counted (rule 4), whatever became of the unit since
+        counts_to, why = session.get(Unit, original.unit_id), None
+    if counts_to is None:
+        result.fail(f"{why}，完成时间晚于撤销时间的订单不能计入")
+        return None
+
     earlier = counted.get(order_no)
     if earlier is not None:
         if earlier.index is not None:
             result.fail(f"订单编号 {order_no} 在文件中重复")
-        elif (earlier.unit_id, earlier.amount) == (unit.id, amount) and (
-            earlier.reverses == (reverses or None)
-        ):
-            result.status = SKIPPED
+            return None
+        changed = _changes(earlier, counts_to, amount, moment, reverses)
+        if changed:
+            result.fail(f"订单编号 {order_no} 已导入，本行的{'、'.join(changed)}与已导入的不同")
         else:
-            result.fail(f"订单编号 {order_no} 已导入，但单位或金额与本行不同")
+            result.status = SKIPPED
         return None
 
     year = counting_year(moment)
@@ -154,23 +201,19 @@ def _check_row(
     if amount > 0 and reverses:
         result.fail("正数金额不能填写冲销订单编号")
     elif amount < 0:
-        original = counted.get(reverses) if reverses else None
         if not reverses:
             result.fail("负数金额须填写冲销订单编号")
-        elif original is None or original.amount <= 0:
+        elif original is None:
             result.fail(f"冲销订单编号 {reverses} 不是已导入的订单")
-        elif original.unit_id != unit.id:
-            result.fail(f"冲销订单 {reverses} 属于另一个单位")
-        elif -amount > original.remaining:
-            result.fail(f"冲销金额超过订单 {reverses} 尚未冲销的金额")
         else:
-            original.remaining += amount
             year = original.year  # rule 4: the year of what it refunds
             reverses_id, reverses_index = original.entry_id, original.index
     if result.errors:
         return None
+    if why:
+        result.notes.append(why)
     return NewEntry(
-        unit=unit,
+        unit=counts_to,
         year=year,
         source=CANTEEN,
         amount=amount,
@@ -179,6 +222,23 @@ def _check_row(
         reverses_id=reverses_id,
         reverses_index=reverses_index,
     )
+
+
+def _changes(
+    earlier: _Counted, unit: Unit, amount: int, moment: datetime, reverses: str
+) -> list[str]:
+    """What a re-imported order number changes, in the report's words (never `skipped`)."""
+    changed = []
+    if earlier.unit_id != unit.id:
+        changed.append("单位")
+    if earlier.amount != amount:
+        changed.append(f"金额（已导入{fen_to_yuan(earlier.amount)}元）")
+    if earlier.occurred_at != moment:
+        when = earlier.occurred_at.astimezone(CHINA).strftime("%Y-%m-%d %H:%M:%S")
+        changed.append(f"完成时间（已导入{when}）")
+    if (earlier.reverses or "") != reverses:
+        changed.append("冲销订单编号")
+    return changed
 
 
 def _amount(text: str, result: RowResult) -> int | None:
@@ -230,27 +290,21 @@ def _booked_orders(session: Session, rows: list[SheetRow]) -> dict[str, _Counted
         numbers.add(row.values.get("reverses_order_no", "").strip())
     numbers = sorted(numbers - {""})
     booked: dict[str, _Counted] = {}
-    reversal = aliased(Entry)
-    reversed_so_far = (
-        select(func.coalesce(func.sum(reversal.amount), 0))
-        .where(reversal.reverses_id == Entry.id)
-        .scalar_subquery()
-    )
     original = aliased(Entry)
     for start in range(0, len(numbers), _CHUNK):
         chunk = numbers[start : start + _CHUNK]
         query = (
-            select(Entry, reversed_so_far, original.reference)
+            select(Entry, original.reference)
             .outerjoin(original, original.id == Entry.reverses_id)
             .where(Entry.source == CANTEEN, Entry.reference.in_(chunk))
         )
-        for entry, reversed_amount, reverses in session.execute(query):
+        for entry, reverses in session.execute(query):
             booked[entry.reference] = _Counted(
                 unit_id=entry.unit_id,
                 amount=entry.amount,
                 year=entry.year,
+                occurred_at=entry.occurred_at,
                 reverses=reverses,
-                remaining=max(entry.amount + int(reversed_amount or 0), 0),
                 entry_id=entry.id,
             )
     return booked

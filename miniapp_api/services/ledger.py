@@ -12,9 +12,24 @@ the loser waits for the winner's commit and then sees the row). A caller that ma
 (a retried job, a duplicated payment notification) can either look first with
 `find_entry(session, source, reference)` or catch `EntryDuplicate` and carry on.
 
-Lock order: the totals rows a booking adds to are written deepest unit first, root last, so two
-transactions never wait for each other in a circle, and the most shared row (the root's) is
-held only for the moment before commit.
+Every rule about entries lives here, in `book_entries`, which every booking goes through: an
+entry's year is the China year of its moment (rule 5); a reversal lands in the unit, year and
+source of its original, never takes back more than is left of it (other reversals in the same
+batch included), and is never itself reversed (rule 4; the check is services/reversals.py).
+
+Locks, always in this order, so that bookings, moves and rebuilds never wait in a circle:
+1. the originals a batch reverses, `FOR UPDATE` in id order (two refunds of one order queue
+   here, and the second sees what the first took);
+2. the booked units, `FOR SHARE` in id order, and their paths read after the lock: a move of
+   the subtree (services/units.py `move_subtree`) locks those rows for update first, so it
+   waits for bookings in flight, and bookings that come after it wait for it and then book
+   under the new ancestors;
+3. one totals slot for the whole transaction (`_totals_slot`): on PostgreSQL a transaction-level
+   advisory lock, so two transactions never write the same totals row, however many bookings
+   each makes and in whatever order. When every slot is taken, the next booker waits for one
+   before touching any totals row.
+On SQLite a writing transaction begins IMMEDIATE (miniapp_api/transaction.py), so bookings
+are serialised and none of these locks is needed.
 """
 
 from __future__ import annotations
@@ -31,6 +46,8 @@ from sqlalchemy.orm import Session
 
 from miniapp_api.errors import Conflict, NotFound
 from miniapp_api.metrics import BOOKINGS, count_on_commit
+from miniapp_api.services.reversals import ReversalRefused as ReversalRefused  # re-exported
+from miniapp_api.services.reversals import reversal_refusals
 from models.base import utcnow
 from models.calendar import CHINA, counting_year  # noqa: F401  (CHINA: re-exported)
 from models.ledger import SOURCES, TOTAL_SLOTS, Entry, UnitTotal
@@ -39,6 +56,9 @@ from models.unit import Unit
 MAX_REFERENCE_LENGTH = 64
 _UPSERT_CHUNK = 500
 _INSERT_CHUNK = 500
+# advisory lock class (first key) of the totals slots; the tree lock is in services/units.py
+_SLOT_LOCK_CLASS = 8320
+_SLOT_KEY = "ledger_totals_slot"
 
 
 class EntryDuplicate(Conflict):
@@ -56,11 +76,6 @@ class EntryDuplicate(Conflict):
                 "reference": existing.reference,
             }
         )
-
-
-class ReversalRefused(Conflict):
-    code = "reversal_refused"
-    message = "冲销金额超过原入账金额的剩余部分"
 
 
 @dataclass(frozen=True)
@@ -123,24 +138,9 @@ def book_reversal(
 ) -> Entry:
     """Reverse `amount` fen (positive; booked negative) of `original` (rule 4): same unit,
     same year and same source as the entry it reverses, whenever the refund happens. At most
-    what is left of the original after earlier reversals; a reversal cannot be reversed."""
+    what is left of the original after earlier reversals; a reversal cannot be reversed.
+    `book_entries` checks all of it, with the original locked."""
     _check(original.source, amount, occurred_at, reference)
-    # Lock the original so that two refunds of one order cannot both take the last yuan.
-    original = session.scalars(
-        select(Entry)
-        .where(Entry.id == original.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).one()
-    if original.reverses_id is not None or original.amount <= 0:
-        raise ReversalRefused(
-            "entry_not_reversible", "冲销记录不能再被冲销", details={"entry_id": original.id}
-        )
-    remaining = original.amount + reversed_amount(session, original.id)
-    if amount > remaining:
-        raise ReversalRefused(
-            details={"entry_id": original.id, "remaining": remaining, "amount": amount}
-        )
     reversal = NewEntry(
         unit=session.get(Unit, original.unit_id),  # type: ignore[arg-type]
         year=original.year,
@@ -163,16 +163,23 @@ def reversed_amount(session: Session, entry_id: int) -> int:
 
 
 def book_entries(session: Session, entries: Iterable[NewEntry]) -> list[int]:
-    """Insert checked entries and add them to the totals; returns their ids in order.
+    """Check, insert and count entries (rules 4, 5, 7); returns their ids in order.
 
-    Entries go in by multi-row inserts (an import of many rows is a few statements), and each
-    totals row changes once, in the lock order. Raises EntryDuplicate, leaving the caller to
-    roll back, when a reference is booked already.
+    Every reversal is checked against its original, locked first (see the module docstring):
+    ReversalRefused, carrying the batch `index` of the refused entry, when one breaks rule 4;
+    nothing is written then. Entries go in by multi-row inserts (an import of many rows is a
+    few statements), and each totals row changes once. Raises EntryDuplicate, leaving the
+    caller to roll back, when a reference is booked already.
     """
     entries = list(entries)
     keys = [(entry.source, entry.reference) for entry in entries]
     if len(set(keys)) != len(keys):
         raise ValueError("the same source and reference twice in one booking")
+    _check_years(entries)
+    refusals = reversal_refusals(session, entries)
+    if refusals:
+        raise refusals[min(refusals)]
+    paths = _lock_units(session, {entry.unit.id for entry in entries})
     ids: list[int] = []
     chunk: list[NewEntry] = []
     for entry in entries:
@@ -187,10 +194,11 @@ def book_entries(session: Session, entries: Iterable[NewEntry]) -> list[int]:
 
     changes: dict[tuple[int, int, int, str], list[int]] = defaultdict(lambda: [0, 0])
     for entry in entries:
-        depth, unit_id = entry.unit.depth, entry.unit.id
+        path_ids = [int(part) for part in paths[entry.unit.id].split("/")[:-1]]
+        depth, unit_id = len(path_ids) - 1, entry.unit.id
         changes[(-depth, unit_id, entry.year, entry.source)][0] += entry.amount
         changes[(-depth, unit_id, entry.year, entry.source)][1] += entry.amount
-        for ancestor_depth, ancestor_id in enumerate(entry.unit.ancestor_ids()):
+        for ancestor_depth, ancestor_id in enumerate(path_ids[:-1]):
             changes[(-ancestor_depth, ancestor_id, entry.year, entry.source)][1] += entry.amount
     _add_to_totals(session, changes)
     for source, count in Counter(entry.source for entry in entries).items():
@@ -198,12 +206,47 @@ def book_entries(session: Session, entries: Iterable[NewEntry]) -> list[int]:
     return ids
 
 
+def _check_years(entries: list[NewEntry]) -> None:
+    """Rule 5 for bookings, rule 4's sign for reversals: callers that pass anything else are
+    wrong, not their users."""
+    for entry in entries:
+        reverses = entry.reverses_id is not None or entry.reverses_index is not None
+        if reverses and entry.amount >= 0:
+            raise ValueError(f"a reversal books a negative amount, got {entry.amount}")
+        if not reverses and entry.amount <= 0:
+            raise ValueError(f"an entry that reverses nothing must be positive: {entry.amount}")
+        if not reverses and entry.year != counting_year(entry.occurred_at):
+            raise ValueError(f"{entry.reference}: year {entry.year} is not its moment's year")
+
+
+def _lock_units(session: Session, unit_ids: set[int]) -> dict[int, str]:
+    """Lock the booked units FOR SHARE in id order and read their paths after the lock: a move
+    of any of them waits for this transaction, or this one waits for the move (see above)."""
+    paths: dict[int, str] = {}
+    ordered = sorted(unit_ids)
+    for start in range(0, len(ordered), _INSERT_CHUNK):
+        chunk = ordered[start : start + _INSERT_CHUNK]
+        rows = session.execute(
+            select(Unit.id, Unit.path)
+            .where(Unit.id.in_(chunk))
+            .order_by(Unit.id)
+            .with_for_update(read=True)
+        )
+        paths.update({id_: path for id_, path in rows})
+    missing = set(ordered) - set(paths)
+    if missing:
+        raise NotFound("unit_not_found", "单位不存在", details={"unit_ids": sorted(missing)})
+    return paths
+
+
 def move_subtree_totals(
     session: Session, unit: Unit, old_ancestor_ids: list[int], new_ancestor_ids: list[int]
 ) -> None:
     """Rule 8: when `unit` moves under another superior, what its subtree counted leaves the
     subtree totals of the ancestors it leaves and joins those of the ancestors it gains. Every
-    unit's own figures stay where they were earned."""
+    unit's own figures stay where they were earned. The caller holds the subtree's unit rows
+    (services/units.py `move_subtree`), so no booking into it is in flight: the totals read
+    here are final."""
     moved = session.execute(
         select(UnitTotal.year, UnitTotal.source, func.sum(UnitTotal.subtree_amount))
         .where(UnitTotal.unit_id == unit.id)
@@ -250,8 +293,10 @@ def _insert_entries(session: Session, chunk: list[NewEntry], earlier_ids: list[i
 
 
 def _add_to_totals(session: Session, changes: dict[tuple[int, int, int, str], list[int]]) -> None:
-    """Upsert each changed totals row, deepest unit first (the lock order), in one slot."""
-    slot = random.randrange(TOTAL_SLOTS)
+    """Upsert each changed totals row, deepest unit first, in this transaction's slot."""
+    if not changes:
+        return
+    slot = _totals_slot(session)
     rows = [
         {
             "unit_id": unit_id,
@@ -275,6 +320,29 @@ def _add_to_totals(session: Session, changes: dict[tuple[int, int, int, str], li
             },
         )
         session.execute(statement)
+
+
+def _totals_slot(session: Session) -> int:
+    """The totals slot this transaction writes in: on PostgreSQL one no other transaction holds
+    (a transaction-level advisory lock), kept for every later booking of the transaction, so
+    no two transactions ever write the same totals row and none can wait for another there.
+    When every slot is held, wait for one (holding no totals row meanwhile)."""
+    slots = list(range(TOTAL_SLOTS))
+    random.shuffle(slots)
+    if session.get_bind().dialect.name != "postgresql":
+        return slots[0]  # SQLite: one writer at a time
+    transaction = session.connection().get_transaction()  # this database transaction
+    held = session.info.get(_SLOT_KEY)
+    if held is not None and held[0] is transaction and held[1] in slots:
+        slots.remove(held[1])
+        slots.insert(0, held[1])  # re-taking a lock this transaction holds succeeds at once
+    for slot in slots:
+        if session.scalar(select(func.pg_try_advisory_xact_lock(_SLOT_LOCK_CLASS, slot))):
+            session.info[_SLOT_KEY] = (transaction, slot)
+            return slot
+    session.execute(select(func.pg_advisory_xact_lock(_SLOT_LOCK_CLASS, slots[0])))
+    session.info[_SLOT_KEY] = (transaction, slots[0])
+    return slots[0]
 
 
 def _dialect_insert(session: Session):

@@ -31,6 +31,8 @@ class RowResult:
     row: int
     status: str = OK
     errors: list[str] = field(default_factory=list)
+    # what the row did that its author may not expect (e.g. counted to a merged unit's successor)
+    notes: list[str] = field(default_factory=list)
 
     def fail(self, message: str) -> None:
         self.status = ERROR
@@ -51,7 +53,11 @@ class ImportReport:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "rows": [{"row": r.row, "status": r.status, "errors": r.errors} for r in self.rows],
+            "rows": [
+                {"row": r.row, "status": r.status, "errors": r.errors}
+                | ({"notes": r.notes} if r.notes else {})
+                for r in self.rows
+            ],
             "created": self.created,
             "updated": self.updated,
             "skipped": self.skipped,

@@ -11,12 +11,13 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, func, insert, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy import Integer, cast, delete, func, insert, select, text
+from sqlalchemy.orm import Session, aliased, scoped_session
 
 from miniapp_api.errors import InvalidRequest
 from miniapp_api.paging import decode_cursor, page_of
 from miniapp_api.services.completion import completion_rate, confirmed_share
+from miniapp_api.services.units import lock_tree
 from models.calendar import FIRST_YEAR, current_year
 from models.ledger import CANTEEN, PERSONAL, SOURCES, UNION, Entry, UnitTotal
 from models.unit import Unit
@@ -191,23 +192,144 @@ def stored_totals(session: Session) -> dict[Key, list[int]]:
     return {(u, y, s): [int(own), int(subtree)] for u, y, s, own, subtree in rows}
 
 
-def verify_totals(session: Session) -> list[Difference]:
-    """Every totals figure that does not equal the sum of the entries behind it."""
+@dataclass(frozen=True)
+class Finding:
+    """An entry or a unit that breaks a rule the totals rely on (rules 4, 5 and 7)."""
+
+    subject: str  # "entry 12", "unit 5"
+    problem: str
+
+    def __str__(self) -> str:
+        return f"{self.subject}: {self.problem}"
+
+
+def verify_totals(session: Session) -> list[Difference | Finding]:
+    """Every totals figure that does not equal the sum of the entries behind it, and every
+    entry or unit the figures cannot be trusted on: an over-reversed original, a reversal in
+    another unit, year or source than its original, a reversal of a reversal, a negative entry
+    that reverses nothing, a year that is not the China year of the entry's moment (rule 5; a
+    reversal's is its original's), and a unit whose path or depth disagrees with its parent's.
+
+    All of it is read in one snapshot: call it first in its transaction (the CLI does), and on
+    PostgreSQL the transaction is REPEATABLE READ, so bookings committing meanwhile cannot
+    make entries and totals disagree on paper."""
+    plain = session() if isinstance(session, scoped_session) else session
+    if session.get_bind().dialect.name == "postgresql" and not plain.in_transaction():
+        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+    findings: list[Difference | Finding] = []
+    findings.extend(_unit_findings(session))
+    findings.extend(_entry_findings(session))
     expected = expected_totals(session)
     stored = stored_totals(session)
-    differences = []
     for key in sorted(set(expected) | set(stored)):
         want, have = expected.get(key, [0, 0]), stored.get(key, [0, 0])
         for index, figure in enumerate(("own", "subtree")):
             if want[index] != have[index]:
-                differences.append(Difference(*key, figure, want[index], have[index]))
-    return differences
+                findings.append(Difference(*key, figure, want[index], have[index]))
+    return findings
+
+
+def _unit_findings(session: Session) -> list[Finding]:
+    units = {
+        id_: (parent_id, path, depth)
+        for id_, parent_id, path, depth in session.execute(
+            select(Unit.id, Unit.parent_id, Unit.path, Unit.depth)
+        )
+    }
+    findings = []
+    for id_, (parent_id, path, depth) in sorted(units.items()):
+        parent_path, parent_depth = "", -1
+        if parent_id is not None:
+            parent_path, parent_depth = units[parent_id][1], units[parent_id][2]
+        if path != f"{parent_path}{id_}/":
+            findings.append(
+                Finding(
+                    f"unit {id_}",
+                    f"path {path!r}, but its parent's path makes it "
+                    f"{parent_path + str(id_) + '/'!r}",
+                )
+            )
+        if depth != parent_depth + 1:
+            findings.append(Finding(f"unit {id_}", f"depth {depth}, parent's {parent_depth}"))
+    return findings
+
+
+def _entry_findings(session: Session) -> list[Finding]:
+    findings = []
+    reversal, original = aliased(Entry), aliased(Entry)
+    taken = func.sum(reversal.amount)
+    over = session.execute(
+        select(original.id, original.amount, taken)
+        .join(reversal, reversal.reverses_id == original.id)
+        .group_by(original.id, original.amount)
+        .having(original.amount + taken < 0)
+        .order_by(original.id)
+    )
+    for id_, amount, reversed_ in over:
+        findings.append(
+            Finding(f"entry {id_}", f"reversed by {-int(reversed_)}, more than its {amount}")
+        )
+    pairs = session.execute(
+        select(reversal, original)
+        .join(original, original.id == reversal.reverses_id)
+        .where(
+            (reversal.unit_id != original.unit_id)
+            | (reversal.year != original.year)
+            | (reversal.source != original.source)
+            | original.reverses_id.is_not(None)
+            | (original.amount <= 0)
+            | (reversal.amount >= 0)
+        )
+        .order_by(reversal.id)
+    )
+    for mine, theirs in pairs:
+        subject = f"entry {mine.id}"
+        if theirs.reverses_id is not None or theirs.amount <= 0:
+            findings.append(Finding(subject, f"reverses entry {theirs.id}, itself a reversal"))
+        for name in ("unit_id", "year", "source"):
+            if getattr(mine, name) != getattr(theirs, name):
+                findings.append(
+                    Finding(
+                        subject,
+                        f"reversal with {name} {getattr(mine, name)}, "
+                        f"its original {theirs.id} has {getattr(theirs, name)}",
+                    )
+                )
+        if mine.amount >= 0:
+            problem = f"reversal of entry {theirs.id} with amount {mine.amount} (not negative)"
+            findings.append(Finding(subject, problem))
+    lone = session.scalars(
+        select(Entry.id).where(Entry.reverses_id.is_(None), Entry.amount <= 0).order_by(Entry.id)
+    )
+    findings.extend(Finding(f"entry {id_}", "not positive, and reverses nothing") for id_ in lone)
+    moment_year = _china_year(session, Entry.occurred_at)
+    wrong_years = session.execute(
+        select(Entry.id, Entry.year, moment_year)
+        .where(Entry.reverses_id.is_(None), Entry.year != moment_year)
+        .order_by(Entry.id)
+    )
+    for id_, year, true_year in wrong_years:
+        findings.append(
+            Finding(f"entry {id_}", f"year {year}, but its moment is in {int(true_year)} (China)")
+        )
+    return findings
+
+
+def _china_year(session: Session, column):
+    """The calendar year in China of a stored moment, in SQL (rule 5). China has kept UTC+8
+    without daylight saving since 1991, long before the platform's first year."""
+    if session.get_bind().dialect.name == "postgresql":
+        return func.extract("year", func.timezone("Asia/Shanghai", column))
+    return cast(func.strftime("%Y", column, "+8 hours"), Integer)
 
 
 def rebuild_totals(session: Session) -> int:
     """Recompute every totals row from the entries (after a unit moved in the tree, or when
     `verify` found a difference); returns the number of rows written. Bookings wait meanwhile:
-    on PostgreSQL the entries are locked against inserts and the totals against everything."""
+    on PostgreSQL the entries are locked against inserts and the totals against every write,
+    and the tree lock keeps moves out (services/units.py). A booking in flight when it starts is
+    waited for; a booking that starts meanwhile waits at its insert and counts after it."""
+    lock_tree(session)
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("LOCK TABLE ledger_entries IN SHARE MODE"))
         session.execute(text("LOCK TABLE unit_totals IN EXCLUSIVE MODE"))

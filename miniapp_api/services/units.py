@@ -1,4 +1,10 @@
-"""Budget units: finding one to bind to, binding, and the unit changes of rule 8."""
+"""Budget units: finding one to bind to, binding, and the unit changes of rule 8.
+
+Tree changes (a move, a merge, a revocation, a units import, a totals rebuild) take the tree
+lock first (`lock_tree`): on PostgreSQL a transaction-level advisory lock, so they run one at a
+time and each reads the tree as the previous one left it; on SQLite writers are serialised
+anyway. Bookings never take it; they and moves meet on the unit rows (services/ledger.py).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import case, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -14,11 +20,14 @@ from miniapp_api.errors import Conflict, DomainError, InvalidRequest, NotFound
 from miniapp_api.services.audit import record_admin_action
 from models.admin import Admin
 from models.base import utcnow
+from models.calendar import CHINA
 from models.credit_code import credit_code_problems, normalise
 from models.employee import Employee
 from models.unit import ACTIVE, MERGED, REVOKED, Unit, UnitBinding, subtree_condition
 
 SEARCH_LIMIT = 20
+_TREE_LOCK = (8320, -1)  # advisory lock keys of the tree (class 8320: the ledger's)
+_TREE_LOCK_HELD = "units_tree_lock"
 _LOOKUP_CHUNK = 500  # values per IN (...): well under every driver's parameter limit
 
 
@@ -208,9 +217,36 @@ def unit_detail(session: Session, unit: Unit) -> UnitDetail:
     return UnitDetail(unit, count_children(session, unit))
 
 
+def lock_tree(session: Session) -> None:
+    """Take the tree lock for the rest of the transaction (module docstring) and forget the
+    units read before it, so that every check after it reads the tree as it is now."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    transaction = session.connection().get_transaction()  # this database transaction
+    if session.info.get(_TREE_LOCK_HELD) is transaction:
+        return
+    session.flush()  # nothing pending is lost when the units are expired below
+    session.execute(select(func.pg_advisory_xact_lock(*_TREE_LOCK)))
+    session.info[_TREE_LOCK_HELD] = transaction
+    for instance in list(session.identity_map.values()):
+        if isinstance(instance, Unit):
+            session.expire(instance)
+
+
+def hold_units_for_moves(session: Session) -> None:
+    """Before a transaction that moves several units touches any unit row (a units import):
+    on PostgreSQL, lock the units table against row locks, so that bookings in flight finish
+    first and later ones wait for the commit. Taking the moved subtrees' rows one move at a
+    time instead could meet a booking holding some of them in a circle."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("LOCK TABLE units IN EXCLUSIVE MODE"))
+
+
 def merge_unit(session: Session, unit: Unit, into: Unit, *, by: Admin | None) -> Unit:
-    """Rule 8: `unit` is merged into `into`; its past figures stay with it, and employees bound
-    to it are offered `into`. Its subordinates must be moved or merged first. Audited."""
+    """Rule 8: `unit` is merged into `into` now; its past figures stay with it, employees bound
+    to it are offered `into`, and amounts named to it after this moment count to `into`
+    (`unit_counting_at`). Its subordinates must be moved or merged first. Audited."""
+    lock_tree(session)
     _ensure_changeable(session, unit)
     if into.id == unit.id:
         raise InvalidRequest(details={"into_unit_id": ["不能合并到单位自身"]})
@@ -218,6 +254,7 @@ def merge_unit(session: Session, unit: Unit, into: Unit, *, by: Admin | None) ->
         raise Conflict("unit_inactive", "合并目标单位已撤销或合并", details={"unit": _ref(into)})
     unit.status = MERGED
     unit.successor_id = into.id
+    unit.merged_at = utcnow()
     session.flush()
     record_admin_action(
         session,
@@ -233,9 +270,12 @@ def merge_unit(session: Session, unit: Unit, into: Unit, *, by: Admin | None) ->
 
 
 def revoke_unit(session: Session, unit: Unit, *, by: Admin | None) -> Unit:
-    """Rule 8: the unit is revoked; it can no longer be chosen, its past figures stay. Audited."""
+    """Rule 8: the unit is revoked now; it can no longer be chosen, its past figures stay, and
+    amounts named to it after this moment count to no unit (`unit_counting_at`). Audited."""
+    lock_tree(session)
     _ensure_changeable(session, unit)
     unit.status = REVOKED
+    unit.revoked_at = utcnow()
     session.flush()
     record_admin_action(
         session,
@@ -247,6 +287,46 @@ def revoke_unit(session: Session, unit: Unit, *, by: Admin | None) -> Unit:
         unit=unit,
     )
     return unit
+
+
+def unit_counting_at(
+    session: Session, unit: Unit, moment: datetime
+) -> tuple[Unit | None, str | None]:
+    """Rule 8: the unit an amount named to `unit` at `moment` counts to, and why it is not
+    `unit` itself (None when it is). Merged before the moment: its successor, followed through
+    later merges to the end; revoked before the moment: no unit. An order asks with the moment
+    it was placed, a canteen row with the moment it completed."""
+    current, seen = unit, set()
+    while current.id not in seen:
+        seen.add(current.id)
+        if current.status == REVOKED and _before(current.revoked_at, moment):
+            if current is unit:
+                return None, f"单位“{unit.name}”已于{_day(unit.revoked_at)}撤销"
+            return None, (
+                f"单位“{unit.name}”已合并至“{current.name}”，该单位已于{_day(current.revoked_at)}撤销"
+            )
+        if current.status != MERGED or not _before(current.merged_at, moment):
+            break
+        successor = session.get(Unit, current.successor_id) if current.successor_id else None
+        if successor is None:
+            return None, f"单位“{current.name}”已合并，但没有合并后的单位"
+        current = successor
+    else:  # a loop of merges is a data error: count to nothing rather than spin
+        return None, f"单位“{unit.name}”的合并关系有误"
+    if current is unit:
+        return unit, None
+    return current, f"单位“{unit.name}”已于{_day(unit.merged_at)}合并，计入“{current.name}”"
+
+
+def _before(change: datetime | None, moment: datetime) -> bool:
+    """Whether a merge or revocation at `change` came before `moment` (unknown: it did)."""
+    return change is None or change <= moment
+
+
+def _day(moment: datetime | None) -> str:
+    if moment is None:
+        return "此前"
+    return moment.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
 
 
 def _ensure_changeable(session: Session, unit: Unit) -> None:
@@ -269,16 +349,24 @@ def _ensure_changeable(session: Session, unit: Unit) -> None:
 
 def move_subtree(session: Session, unit: Unit, new_parent: Unit | None) -> None:
     """Put `unit` under `new_parent`, rewriting the paths of everything below it and moving
-    its subtree's figures from the old ancestors' totals to the new ones' (rule 8)."""
+    its subtree's figures from the old ancestors' totals to the new ones' (rule 8).
+
+    Under the tree lock, the subtree's unit rows are locked FOR UPDATE in id order first: a
+    booking in flight into any of them holds its unit FOR SHARE (services/ledger.py), so the
+    move waits for it to commit and then reads totals that include it; a booking that starts
+    later waits for the move and books under the new ancestors."""
+    lock_tree(session)
     if new_parent is not None and new_parent.path.startswith(unit.path):
         raise DomainError("unit_cycle", "上级单位不能是本单位或其下级单位", status=422)
     from miniapp_api.services.ledger import move_subtree_totals
 
     old_path, old_depth, old_ancestors = unit.path, unit.depth, unit.ancestor_ids()
+    session.execute(
+        select(Unit.id).where(subtree_condition(old_path)).order_by(Unit.id).with_for_update()
+    ).all()
     unit.place_under(new_parent)
-    session.flush()
-    move_subtree_totals(session, unit, old_ancestors, unit.ancestor_ids())
     shift = unit.depth - old_depth
+    session.flush()
     session.execute(
         update(Unit)
         .where(subtree_condition(old_path), Unit.id != unit.id)
@@ -288,6 +376,7 @@ def move_subtree(session: Session, unit: Unit, new_parent: Unit | None) -> None:
         )
         .execution_options(synchronize_session=False)
     )
+    move_subtree_totals(session, unit, old_ancestors, unit.ancestor_ids())
     session.expire_all()
 
 

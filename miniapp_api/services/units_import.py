@@ -23,7 +23,12 @@ from miniapp_api.services.sheets import (
     missing_columns,
     read_sheet,
 )
-from miniapp_api.services.units import move_subtree, units_where_in
+from miniapp_api.services.units import (
+    hold_units_for_moves,
+    lock_tree,
+    move_subtree,
+    units_where_in,
+)
 from models.credit_code import credit_code_problems, normalise
 from models.unit import ACTIVE, BUDGET_LEVELS, Unit
 
@@ -91,6 +96,9 @@ def import_units(
     if missing:
         problem = f"缺少必需的列：{describe_columns(COLUMNS, missing)}"
         raise SheetUnreadable(details={"file": [problem]})
+    # every check below reads the tree as the last tree change left it (two imports that would
+    # make A the parent of B and B the parent of A: the second one sees the first's move)
+    lock_tree(session)
     stored = _StoredUnits(session, rows)
     plans: list[PlannedUnit] = []
     by_code: dict[str, PlannedUnit] = {}
@@ -284,6 +292,8 @@ def _check_scope(
 def _write(
     session: Session, plans: list[PlannedUnit], stored: _StoredUnits, report: ImportReport
 ) -> None:
+    if _moves_a_stored_unit(plans, stored):
+        hold_units_for_moves(session)
     for plan in plans:
         unit = plan.existing or Unit(name=plan.name, budget_level=plan.budget_level)
         unit.name = plan.name
@@ -315,6 +325,26 @@ def _write(
             placed["code:" + plan.credit_code] = unit
         placed.setdefault("name:" + plan.name, unit)
     session.flush()
+
+
+def _moves_a_stored_unit(plans: list[PlannedUnit], stored: _StoredUnits) -> bool:
+    """Whether some stored unit gets another superior in this import."""
+    in_file: dict[str, PlannedUnit] = {}
+    for plan in plans:
+        if plan.existing is not None:
+            key = plan.parent_key
+            parent = in_file.get(f"{key[0]}:{key[1]}") if key else None
+            if parent is not None:
+                if parent.existing is None or parent.existing.id != plan.existing.parent_id:
+                    return True
+            else:
+                stored_parent = _resolve_parent(key, stored, {})
+                if (stored_parent.id if stored_parent else None) != plan.existing.parent_id:
+                    return True
+        if plan.credit_code:
+            in_file["code:" + plan.credit_code] = plan
+        in_file.setdefault("name:" + plan.name, plan)
+    return False
 
 
 def _resolve_parent(
