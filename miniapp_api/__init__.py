@@ -38,6 +38,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         MAX_CONTENT_LENGTH=20 * 1024 * 1024,
     )
     app.config.update(config or {})
+    # Bound parameters (session keys, phone numbers, codes) never reach an error's text, whatever
+    # the caller's engine options (miniapp_api.failures keeps the driver's own message out too).
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+        **app.config["SQLALCHEMY_ENGINE_OPTIONS"],
+        "hide_parameters": True,
+    }
     # Chinese as UTF-8 text, fields in the order the schemas give them
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]
