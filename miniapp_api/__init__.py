@@ -49,11 +49,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.json.sort_keys = False  # type: ignore[attr-defined]
     if app.config.get("REDIS_URL") and "RATELIMIT_STORAGE_URI" not in (config or {}):
         app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]
+    _configure_logging(app)
     settings.check(app.config)
     if app.config.get("TRUSTED_PROXIES"):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=int(app.config["TRUSTED_PROXIES"]))  # type: ignore[method-assign]
 
-    _configure_logging(app)
     _bound_integer_urls(app)
     _bind_extensions(app)
     _register_request_id(app)
