@@ -192,7 +192,7 @@ def test_an_expired_token_is_401(app, client, login, monkeypatch):
     employee = db.session.scalars(select(Employee)).one()
     eight_days_ago = time.time() - 8 * 24 * 3600
     monkeypatch.setattr(itsdangerous.timed.time, "time", lambda: eight_days_ago)
-    token, _ = issue_token(EMPLOYEE, employee.id)
+    token, _ = issue_token(EMPLOYEE, employee)
     monkeypatch.undo()
 
     response = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
