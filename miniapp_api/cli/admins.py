@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 
 from miniapp_api.errors import DomainError
@@ -28,7 +30,7 @@ def _password(given: str | None, from_stdin: bool, prompt: str) -> str:
     if given is not None:
         return given
     if from_stdin:
-        line = click.get_text_stream("stdin").readline().rstrip("\r\n")
+        line = sys.stdin.readline().rstrip("\r\n")
         if not line:
             raise click.ClickException("--password-stdin: no password on the first line of stdin")
         return line
