@@ -57,6 +57,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _bound_integer_urls(app)
     _bind_extensions(app)
     _register_request_id(app)
+    _refuse_nul_characters(app)
     _register_blueprints(app)
     _serve_swagger_ui_assets(app)
 
@@ -154,6 +155,41 @@ def _register_request_id(app: Flask) -> None:
             request.remote_addr,
         )
         return response
+
+
+def _refuse_nul_characters(app: Flask) -> None:
+    """A NUL character in the path, the query or a JSON body is 422 `invalid_request` naming
+    where, on every route: PostgreSQL cannot store or compare one (the driver raises), and no
+    field of ours has a use for it. (Uploaded files' cells are the importers' to check.)"""
+    from miniapp_api.errors import InvalidRequest
+
+    def first_nul(value: Any, where: str) -> str | None:
+        if isinstance(value, str):
+            return where if "\x00" in value else None
+        if isinstance(value, dict):
+            items = value.items()
+        elif isinstance(value, list):
+            items = enumerate(value)
+        else:
+            return None
+        for key, item in items:
+            name = f"{where}.{key}" if where else str(key)
+            if "\x00" in str(key):
+                return name
+            if found := first_nul(item, name):
+                return found
+        return None
+
+    @app.before_request
+    def _check() -> None:
+        found = (
+            ("path" if "\x00" in request.path else None)
+            or first_nul({k: request.args.getlist(k) for k in request.args}, "")
+            or (first_nul(request.get_json(silent=True), "") if request.is_json else None)
+            or first_nul({k: request.form.getlist(k) for k in request.form}, "")
+        )
+        if found:
+            raise InvalidRequest(details={found.split(".")[0] or "body": ["不能包含空字符"]})
 
 
 def _serve_swagger_ui_assets(app: Flask) -> None:

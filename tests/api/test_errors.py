@@ -126,3 +126,24 @@ def test_ids_too_large_for_the_database_are_404_in_paths_and_422_in_bodies(clien
     assert in_path.status_code == 404
     assert in_body.status_code == 422 and "unit_id" in in_body.get_json()["error"]["details"]
     assert fraction.status_code == 422
+
+
+def test_a_nul_character_anywhere_in_a_request_is_422_naming_where(client):
+    from tests.factories import admin_headers, make_admin
+
+    headers = admin_headers(make_admin("platform_admin"))
+
+    in_query = client.get("/api/v1/admin/admins?q=a%00b", headers=headers)
+    in_body = client.post(
+        "/api/v1/admin/admins",
+        json={"username": "a\x00b", "password": "long-enough-1", "role": "platform_admin"},
+        headers=headers,
+    )
+    at_login = client.post("/api/v1/admin/auth/login", json={"username": "a\x00", "password": "x"})
+    in_a_key = client.post("/api/v1/auth/wx-login", json={"code\x00": "x"})
+
+    for answer, where in ((in_query, "q"), (in_body, "username"), (at_login, "username")):
+        assert answer.status_code == 422
+        assert answer.get_json()["error"]["code"] == "invalid_request"
+        assert where in answer.get_json()["error"]["details"]
+    assert in_a_key.status_code == 422
