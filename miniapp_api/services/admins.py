@@ -3,7 +3,8 @@ password changes; each change ends the tokens it must and lands in the audit log
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -90,8 +91,9 @@ def create_admin(
         problems[supplier_field] = ["只有供应商账号可以指定供应商"]
     if problems:
         raise InvalidRequest(details=problems)
+    taken = Conflict("username_taken", "用户名已存在", details={"username": username})
     if session.scalars(select(Admin).where(Admin.username == username)).first() is not None:
-        raise Conflict("username_taken", "用户名已存在", details={"username": username})
+        raise taken
     if role == SUPPLIER and supplier is None:
         supplier = _supplier_by_name(session, (supplier_name or "").strip())
     admin = Admin(
@@ -101,8 +103,11 @@ def create_admin(
         unit_id=unit.id if unit else None,
         supplier_id=supplier.id if supplier else None,
     )
-    session.add(admin)
-    session.flush()
+    try:
+        with session.begin_nested():
+            session.add(admin)
+    except IntegrityError:
+        raise taken from None  # created by another request a moment ago
     _record(session, by, "admin.create", admin, {"role": role})
     return admin
 
@@ -137,12 +142,18 @@ def disable_admin(session: Session, admin: Admin, *, by: Admin | None = None) ->
     if by is not None and by.id == admin.id:
         raise Conflict("cannot_disable_self", "不能停用自己的账号")
     if admin.role == PLATFORM_ADMIN:
-        others = session.scalar(
-            select(func.count())
-            .select_from(Admin)
-            .where(Admin.role == PLATFORM_ADMIN, Admin.active.is_(True), Admin.id != admin.id)
-        )
-        if not others:
+        # the active platform admins stay locked until the end of the transaction, so two
+        # of them disabling each other at once cannot leave none (SQLite: BEGIN IMMEDIATE)
+        active = session.scalars(
+            select(Admin.id)
+            .where(Admin.role == PLATFORM_ADMIN, Admin.active.is_(True))
+            .order_by(Admin.id)
+            .with_for_update()
+        ).all()
+        session.refresh(admin)
+        if not admin.active:
+            raise Conflict("invalid_state", "该账号已停用", details={"state": "disabled"})
+        if not set(active) - {admin.id}:
             raise Conflict("last_platform_admin", "不能停用最后一个可用的平台管理员")
     admin.active = False
     admin.token_version += 1
