@@ -105,6 +105,14 @@ def test_start_up_is_refused_without_a_secret_key_in_production(fake_wechat, dat
         create_app(config)
 
 
+def test_testing_alone_does_not_bring_the_demo_keys_to_production(fake_wechat, database_url):
+    config = app_config(fake_wechat, database_url, TESTING=True, MINIAPP_ENV="production")
+    config["SECRET_KEY"] = None
+
+    with pytest.raises(ConfigurationError, match="SECRET_KEY is not set"):
+        create_app(config)
+
+
 def test_demo_and_test_start_without_a_secret_key(fake_wechat, database_url):
     config = app_config(fake_wechat, database_url, TESTING=False, MINIAPP_ENV="demo")
     config["SECRET_KEY"] = None
