@@ -57,7 +57,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _bound_integer_urls(app)
     _bind_extensions(app)
     _register_request_id(app)
-    _refuse_nul_characters(app)
+    _refuse_unstorable_text(app)
     _register_blueprints(app)
     _serve_swagger_ui_assets(app)
 
@@ -157,15 +157,27 @@ def _register_request_id(app: Flask) -> None:
         return response
 
 
-def _refuse_nul_characters(app: Flask) -> None:
-    """A NUL character in the path, the query or a JSON body is 422 `invalid_request` naming
-    where, on every route: PostgreSQL cannot store or compare one (the driver raises), and no
+def _unstorable(text: str) -> bool:
+    """NUL (PostgreSQL cannot store or compare it) or a lone surrogate (`"\\ud800"` in JSON:
+    not UTF-8 at all, the drivers cannot send it)."""
+    if "\x00" in text:
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _refuse_unstorable_text(app: Flask) -> None:
+    """Text no database can take (`_unstorable`) in the path, the query or a JSON body is 422
+    `invalid_request` naming where, on every route, instead of a driver error and a 500; no
     field of ours has a use for it. (Uploaded files' cells are the importers' to check.)"""
     from miniapp_api.errors import InvalidRequest
 
-    def first_nul(value: Any, where: str) -> str | None:
+    def first_unstorable(value: Any, where: str) -> str | None:
         if isinstance(value, str):
-            return where if "\x00" in value else None
+            return where if _unstorable(value) else None
         if isinstance(value, dict):
             items = value.items()
         elif isinstance(value, list):
@@ -174,22 +186,22 @@ def _refuse_nul_characters(app: Flask) -> None:
             return None
         for key, item in items:
             name = f"{where}.{key}" if where else str(key)
-            if "\x00" in str(key):
+            if _unstorable(str(key)):
                 return name
-            if found := first_nul(item, name):
+            if found := first_unstorable(item, name):
                 return found
         return None
 
     @app.before_request
     def _check() -> None:
         found = (
-            ("path" if "\x00" in request.path else None)
-            or first_nul({k: request.args.getlist(k) for k in request.args}, "")
-            or (first_nul(request.get_json(silent=True), "") if request.is_json else None)
-            or first_nul({k: request.form.getlist(k) for k in request.form}, "")
+            ("path" if _unstorable(request.path) else None)
+            or first_unstorable({k: request.args.getlist(k) for k in request.args}, "")
+            or (first_unstorable(request.get_json(silent=True), "") if request.is_json else None)
+            or first_unstorable({k: request.form.getlist(k) for k in request.form}, "")
         )
         if found:
-            raise InvalidRequest(details={found.split(".")[0] or "body": ["不能包含空字符"]})
+            raise InvalidRequest(details={found.split(".")[0] or "body": ["含有无法保存的字符"]})
 
 
 def _serve_swagger_ui_assets(app: Flask) -> None:

@@ -136,7 +136,7 @@ def test_ids_too_large_for_the_database_are_404_in_paths_and_422_in_bodies(clien
     assert fraction.status_code == 422
 
 
-def test_a_nul_character_anywhere_in_a_request_is_422_naming_where(client):
+def test_text_no_database_can_store_anywhere_in_a_request_is_422_naming_where(client):
     from tests.factories import admin_headers, make_admin
 
     headers = admin_headers(make_admin("platform_admin"))
@@ -149,8 +149,19 @@ def test_a_nul_character_anywhere_in_a_request_is_422_naming_where(client):
     )
     at_login = client.post("/api/v1/admin/auth/login", json={"username": "a\x00", "password": "x"})
     in_a_key = client.post("/api/v1/auth/wx-login", json={"code\x00": "x"})
+    surrogate = client.post(
+        "/api/v1/admin/auth/login",
+        data='{"username": "a\\ud800", "password": "x"}',
+        content_type="application/json",
+    )
 
-    for answer, where in ((in_query, "q"), (in_body, "username"), (at_login, "username")):
+    answers = (
+        (in_query, "q"),
+        (in_body, "username"),
+        (at_login, "username"),
+        (surrogate, "username"),
+    )
+    for answer, where in answers:
         assert answer.status_code == 422
         assert answer.get_json()["error"]["code"] == "invalid_request"
         assert where in answer.get_json()["error"]["details"]
