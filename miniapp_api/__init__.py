@@ -41,19 +41,26 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         MAX_CONTENT_LENGTH=20 * 1024 * 1024,
     )
     app.config.update(config or {})
+    # Bound parameters (session keys, phone numbers, codes) never reach an error's text, whatever
+    # the caller's engine options (miniapp_api.failures keeps the driver's own message out too).
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+        **app.config["SQLALCHEMY_ENGINE_OPTIONS"],
+        "hide_parameters": True,
+    }
     # Chinese as UTF-8 text, fields in the order the schemas give them
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]
     if app.config.get("REDIS_URL") and "RATELIMIT_STORAGE_URI" not in (config or {}):
         app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]
+    _configure_logging(app)
     settings.check(app.config)
     if app.config.get("TRUSTED_PROXIES"):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=int(app.config["TRUSTED_PROXIES"]))  # type: ignore[method-assign]
 
-    _configure_logging(app)
     _bound_integer_urls(app)
     _bind_extensions(app)
     _register_request_id(app)
+    _refuse_unstorable_text(app)
     _register_blueprints(app)
     _serve_swagger_ui_assets(app)
 
@@ -159,6 +166,53 @@ def _register_request_id(app: Flask) -> None:
             request.remote_addr,
         )
         return response
+
+
+def _unstorable(text: str) -> bool:
+    """NUL (PostgreSQL cannot store or compare it) or a lone surrogate (`"\\ud800"` in JSON:
+    not UTF-8 at all, the drivers cannot send it)."""
+    if "\x00" in text:
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _refuse_unstorable_text(app: Flask) -> None:
+    """Text no database can take (`_unstorable`) in the path, the query or a JSON body is 422
+    `invalid_request` naming where, on every route, instead of a driver error and a 500; no
+    field of ours has a use for it. (Uploaded files' cells are the importers' to check.)"""
+    from miniapp_api.errors import InvalidRequest
+
+    def first_unstorable(value: Any, where: str) -> str | None:
+        if isinstance(value, str):
+            return where if _unstorable(value) else None
+        if isinstance(value, dict):
+            items = value.items()
+        elif isinstance(value, list):
+            items = enumerate(value)
+        else:
+            return None
+        for key, item in items:
+            name = f"{where}.{key}" if where else str(key)
+            if _unstorable(str(key)):
+                return name
+            if found := first_unstorable(item, name):
+                return found
+        return None
+
+    @app.before_request
+    def _check() -> None:
+        found = (
+            ("path" if _unstorable(request.path) else None)
+            or first_unstorable({k: request.args.getlist(k) for k in request.args}, "")
+            or (first_unstorable(request.get_json(silent=True), "") if request.is_json else None)
+            or first_unstorable({k: request.form.getlist(k) for k in request.form}, "")
+        )
+        if found:
+            raise InvalidRequest(details={found.split(".")[0] or "body": ["含有无法保存的字符"]})
 
 
 def _serve_swagger_ui_assets(app: Flask) -> None:

@@ -1,12 +1,16 @@
 """Signed, expiring bearer tokens, and the decorators that put the caller on `g`.
 
 Employee and admin tokens are signed with different salts, so one kind is never accepted
-where the other is expected (each is simply a bad signature there).
+where the other is expected (each is simply a bad signature there). A token names its holder's
+row id and the row's random token key, so it never answers for another row that gets the same
+id; admin tokens also carry the token version, bumped to end them all (password change,
+disabling).
 """
 
 from __future__ import annotations
 
 import copy
+import hmac
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -30,14 +34,17 @@ def token_ttl(kind: str) -> int:
     return int(current_app.config[_TTL_SETTING[kind]])
 
 
-def issue_token(kind: str, subject_id: int, version: int = 0) -> tuple[str, int]:
-    """A token for `subject_id`, and its lifetime in seconds."""
-    token = _serializer(kind).dumps({"sub": subject_id, "v": version})
-    return token, token_ttl(kind)
+def issue_token(kind: str, holder: Any) -> tuple[str, int]:
+    """A token for `holder` (an Employee or an Admin), and its lifetime in seconds. It names the
+    row's id, its random `token_key` (made with the row, so a row that later gets the same id,
+    after a restore say, is not named by it) and, for admins, `token_version` (bumped to end
+    every token issued before)."""
+    claims = {"sub": holder.id, "key": holder.token_key, "v": getattr(holder, "token_version", 0)}
+    return _serializer(kind).dumps(claims), token_ttl(kind)
 
 
-def token_subject(kind: str) -> tuple[int, int]:
-    """(subject id, version) from the request's bearer token, or 401."""
+def token_claims(kind: str) -> dict[str, Any]:
+    """The checked claims of the request's bearer token (`sub`, `key`, `v`), or 401."""
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
@@ -50,9 +57,25 @@ def token_subject(kind: str) -> tuple[int, int]:
         ) from exc
     except BadSignature as exc:
         raise _bad_token(kind, token.strip()) from exc
-    if not isinstance(payload, dict) or not isinstance(payload.get("sub"), int):
+    if (
+        not isinstance(payload, dict)
+        or not isinstance(payload.get("sub"), int)
+        or not isinstance(payload.get("key"), str)
+        or not isinstance(payload.get("v", 0), int)
+    ):
+        # tokens from before token keys existed land here too: the holder logs in again
         raise Unauthenticated(details={"reason": "invalid_token"})
-    return payload["sub"], int(payload.get("v", 0))
+    return payload
+
+
+def _names(claims: dict[str, Any], holder: Any) -> bool:
+    """Whether the token's claims name this very row (id, key and, for admins, version)."""
+    return (
+        holder is not None
+        and holder.token_key is not None
+        and hmac.compare_digest(holder.token_key, claims["key"])
+        and getattr(holder, "token_version", 0) == claims.get("v", 0)
+    )
 
 
 _WRONG_KIND_MESSAGES = {
@@ -89,9 +112,9 @@ def employee_required(view: Callable) -> Callable:
 
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any):
-        subject_id, _ = token_subject(EMPLOYEE)
-        employee = db.session.get(Employee, subject_id)
-        if employee is None:
+        claims = token_claims(EMPLOYEE)
+        employee = db.session.get(Employee, claims["sub"])
+        if not _names(claims, employee):
             raise Unauthenticated(details={"reason": "unknown_user"})
         g.employee = employee
         return view(*args, **kwargs)
@@ -100,13 +123,17 @@ def employee_required(view: Callable) -> Callable:
 
 
 def employee_token_required(view: Callable) -> Callable:
-    """A valid employee token, checked by its signature and age only: for reading what is the
-    same for every employee (the catalogue), where loading the employee's row would be a
-    database round trip per request for nothing. Puts the id on `g.employee_id`."""
+    """A valid employee token, checked by its signature and age only, with no database round
+    trip: for reading what is the same for every employee (the catalogue). That is enough there
+    because nothing in such an answer depends on who asks: a token whose employee is gone, or
+    whose id now belongs to someone else (the case `employee_required` catches by the token
+    key), shows only what every logged-in employee sees, and only until it expires. A view
+    that reads or writes anything of the employee's own must use `employee_required`. Puts
+    the id on `g.employee_id` (for logs and limits, never to load the employee)."""
 
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any):
-        g.employee_id, _ = token_subject(EMPLOYEE)
+        g.employee_id = token_claims(EMPLOYEE)["sub"]
         return view(*args, **kwargs)
 
     return documented_as_secured(wrapper)
@@ -121,9 +148,9 @@ def admin_required(*roles: str) -> Callable[[Callable], Callable]:
     def decorate(view: Callable) -> Callable:
         @wraps(view)
         def wrapper(*args: Any, **kwargs: Any):
-            subject_id, version = token_subject(ADMIN)
-            admin = db.session.get(Admin, subject_id)
-            if admin is None or not admin.active or admin.token_version != version:
+            claims = token_claims(ADMIN)
+            admin = db.session.get(Admin, claims["sub"])
+            if not _names(claims, admin) or not admin.active:
                 raise Unauthenticated(details={"reason": "unknown_admin"})
             if roles and admin.role not in roles:
                 raise Forbidden(details={"required_roles": list(roles)})

@@ -1,5 +1,6 @@
 """Every blueprint the service serves, in one list: the map of the HTTP surface."""
 
+from miniapp_api.admin import admins as admin_admins
 from miniapp_api.admin import audit as admin_audit
 from miniapp_api.admin import auth as admin_auth
 from miniapp_api.admin import catalog as admin_catalog
@@ -23,6 +24,7 @@ BLUEPRINTS = [
     mp_contribution.blp,
     mp_vouchers.blp,
     admin_auth.blp,
+    admin_admins.blp,
     admin_units.blp,
     admin_totals.blp,
     admin_catalog.blp,

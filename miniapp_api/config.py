@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 from typing import Any
@@ -79,17 +80,56 @@ def from_environment() -> dict[str, Any]:
     }
 
 
+ENVIRONMENTS = ("production", "demo", "test")
+# The settings production must be given, and what each is for (the error says it).
+KEY_SETTINGS = {
+    "SECRET_KEY": "tokens are signed with it",
+    "VOUCHER_CODE_KEY": "voucher codes are hashed and encrypted with it",
+}
+KEY_MIN_BYTES = 32
+# Fixed, public keys: only ever used with MINIAPP_ENV=demo or test, and start-up says so.
+DEMO_KEYS = {
+    "SECRET_KEY": "insecure-demo-and-test-key-never-use-in-production",
+    "VOUCHER_CODE_KEY": "insecure-demo-and-test-voucher-key-never-use-in-production",
+}
+log = logging.getLogger("miniapp.config")
+
+
 def check(config: dict[str, Any]) -> None:
-    """Refuse to start with settings that would be unsafe in production."""
-    relaxed = config.get("TESTING") or config.get("MINIAPP_ENV") in ("demo", "test")
-    if not config.get("SECRET_KEY"):
-        if not relaxed:
-            raise ConfigurationError(
-                "SECRET_KEY is not set: set the SECRET_KEY environment variable to a long random "
-                "string (tokens are signed with it). Only `miniapp demo` and the tests run "
-                "without it."
+    """Refuse to start with settings that would be unsafe in production: in production (the
+    default) SECRET_KEY and VOUCHER_CODE_KEY of at least 32 bytes and REDIS_URL are required.
+    Only MINIAPP_ENV=demo or test fills missing keys with fixed demo keys (and logs a warning
+    saying so) and lets the rate limits count in each worker's memory."""
+    environment = config.get("MINIAPP_ENV")
+    if environment not in ENVIRONMENTS:
+        raise ConfigurationError(
+            f"MINIAPP_ENV must be one of {', '.join(ENVIRONMENTS)}, got {environment!r}"
+        )
+    relaxed = environment in ("demo", "test")
+    for name, purpose in KEY_SETTINGS.items():
+        value = config.get(name)
+        if not value:
+            if not relaxed:
+                raise ConfigurationError(
+                    f"{name} is not set: set the {name} environment variable to a random string "
+                    f"of at least {KEY_MIN_BYTES} bytes ({purpose}). Only `miniapp demo` and "
+                    "the tests run without it."
+                )
+            config[name] = DEMO_KEYS[name]
+            log.warning(
+                "MINIAPP_ENV=%s: using the fixed, public demo %s; never run production like this",
+                environment,
+                name,
             )
-        config["SECRET_KEY"] = "insecure-demo-and-test-key"
-    if not config.get("VOUCHER_CODE_KEY") and relaxed:
-        # a fixed key, so that the demo's printed codes keep working across restarts
-        config["VOUCHER_CODE_KEY"] = "insecure-demo-and-test-voucher-code-key"
+        elif not relaxed and len(str(value).encode()) < KEY_MIN_BYTES:
+            raise ConfigurationError(
+                f"{name} is too short: it must be at least {KEY_MIN_BYTES} bytes of random text "
+                f"({purpose}); generate one with `python -c 'import secrets; "
+                "print(secrets.token_urlsafe(48))'`"
+            )
+    if not relaxed and not config.get("REDIS_URL"):
+        raise ConfigurationError(
+            "REDIS_URL is not set: production needs Redis (redis://host:port/db) so that every "
+            "worker counts the same login and guessing limits and shares the WeChat access "
+            "token. Only `miniapp demo` and the tests run without it."
+        )

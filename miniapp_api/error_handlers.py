@@ -14,6 +14,7 @@ from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
 from miniapp_api.errors import DomainError
+from miniapp_api.failures import log_failure
 from wx_client import WxError
 
 log = logging.getLogger("miniapp.errors")
@@ -141,7 +142,7 @@ def register_error_handlers(app: Flask) -> None:
         if isinstance(error, HTTPException):
             return app.extensions["miniapp_api"].handle_http_exception(error)
         request_id = g.get("request_id", "")
-        log.exception("unhandled error request_id=%s", request_id)
+        log_failure(log, "unhandled error request_id=%s", request_id, error=error)
         return envelope(
             "internal_error",
             "服务器开小差了，请稍后再试",

@@ -43,10 +43,13 @@ HEADER_DOC = {
 
 
 def _caller() -> str:
+    """Whose keys: the account's id and part of its token key (miniapp_api.auth), so that a
+    row that later gets the same id (after a restore) never sees the answers kept for another;
+    at most 37 characters."""
     if g.get("employee") is not None:
-        return f"employee:{g.employee.id}"
+        return f"employee:{g.employee.id}:{g.employee.token_key[:16]}"
     if g.get("admin") is not None:
-        return f"admin:{g.admin.id}"
+        return f"admin:{g.admin.id}:{g.admin.token_key[:16]}"
     raise RuntimeError("@idempotent must sit under an auth decorator")
 
 

@@ -13,6 +13,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from miniapp_api.failures import log_failure
 from miniapp_api.metrics import JOB_RUNS
 from miniapp_api.transaction import unit_of_work
 
@@ -53,8 +54,8 @@ def run_due_jobs(session: Session, now: datetime) -> dict[str, int]:
         try:
             with unit_of_work(session):
                 results[job.name] = job.run(session, now)
-        except Exception:
-            log.exception("job %s failed", job.name)
+        except Exception as error:
+            log_failure(log, "job %s failed", job.name, error=error)
             results[job.name] = -1
             JOB_RUNS.labels(job.name, "failed").inc()
         else:

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.base import UTCDateTime, db, utcnow
+from models.base import UTCDateTime, db, new_token_key, utcnow
 from models.supplier import Supplier
 from models.unit import Unit
 
@@ -34,6 +34,8 @@ class Admin(db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     # bumped to revoke every token issued before (password change, deactivation)
     token_version: Mapped[int] = mapped_column(default=0)
+    # in every token, checked against the row: an id reused after a restore is not this account
+    token_key: Mapped[str] = mapped_column(String(32), default=new_token_key)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     unit: Mapped[Unit | None] = relationship(lazy="joined")

@@ -25,6 +25,14 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 
 
+def new_token_key() -> str:
+    """A random key for an account's tokens (miniapp_api.auth): made once with the row, never
+    reused, so that a token cannot name whoever later gets the same id."""
+    import secrets
+
+    return secrets.token_hex(16)
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import String, select
 from sqlalchemy.orm import Mapped, mapped_column, object_session
 
-from models.base import UTCDateTime, db, utcnow
+from models.base import UTCDateTime, db, new_token_key, utcnow
 
 
 class Employee(db.Model):
@@ -20,6 +20,8 @@ class Employee(db.Model):
     session_key: Mapped[str | None] = mapped_column(String(64))
     phone: Mapped[str | None] = mapped_column(String(20))
     nickname: Mapped[str | None] = mapped_column(String(64))
+    # in every token, checked against the row: an id reused after a restore is not this account
+    token_key: Mapped[str] = mapped_column(String(32), default=new_token_key)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_login_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

@@ -20,7 +20,7 @@ class IdempotencyKey(db.Model):
     __table_args__ = (UniqueConstraint("caller", "key", name="uq_idempotency_keys_caller_key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    # "employee:12" or "admin:3": keys are per caller
+    # "employee:12:<16 characters of its token key>" or "admin:3:...": keys are per caller
     caller: Mapped[str] = mapped_column(String(40))
     key: Mapped[str] = mapped_column(String(128))
     # sha256 of the method, path and body: the same key with another request is refused

@@ -71,12 +71,12 @@ def make_admin(
 
 
 def admin_headers(admin: Admin) -> dict[str, str]:
-    token, _ = issue_token(ADMIN, admin.id, admin.token_version)
+    token, _ = issue_token(ADMIN, admin)
     return {"Authorization": f"Bearer {token}"}
 
 
 def employee_headers(employee: Employee) -> dict[str, str]:
-    token, _ = issue_token(EMPLOYEE, employee.id)
+    token, _ = issue_token(EMPLOYEE, employee)
     return {"Authorization": f"Bearer {token}"}
 
 

@@ -6,9 +6,18 @@ import os
 import subprocess
 import sys
 
+# What production needs besides SECRET_KEY (config.check); a test that is about one of them
+# passes it as "" (unset). Nothing listens on this Redis: the commands here never reach it.
+PRODUCTION_SETTINGS = {
+    "VOUCHER_CODE_KEY": "operator-voucher-key-0123456789abcdef",
+    "REDIS_URL": "redis://127.0.0.1:1/0",
+}
+_OURS = ("SECRET_KEY", "MINIAPP_ENV", *PRODUCTION_SETTINGS)
+
 
 def _miniapp(*args: str, **env: str) -> subprocess.CompletedProcess:
-    environment = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "MINIAPP_ENV")}
+    environment = {k: v for k, v in os.environ.items() if k not in _OURS}
+    environment.update(PRODUCTION_SETTINGS)
     environment.update(env)
     return subprocess.run(
         [sys.executable, "-m", "miniapp_api.cli", *args],
@@ -25,6 +34,70 @@ def test_production_start_up_without_a_secret_key_is_refused_in_one_clear_line(t
     assert result.returncode == 2
     assert "SECRET_KEY is not set" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_production_start_up_without_redis_is_refused_in_one_clear_line(tmp_path):
+    result = _miniapp(
+        "routes",
+        SECRET_KEY="s" * 32,
+        REDIS_URL="",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'x.sqlite3'}",
+    )
+
+    assert result.returncode == 2
+    assert "REDIS_URL is not set" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_demo_and_test_start_without_redis(tmp_path):
+    for environment in ("demo", "test"):
+        result = _miniapp(
+            "routes",
+            MINIAPP_ENV=environment,
+            SECRET_KEY="s" * 32,
+            REDIS_URL="",
+            DATABASE_URL=f"sqlite:///{tmp_path / 'x.sqlite3'}",
+        )
+
+        assert result.returncode == 0, result.stderr
+
+
+def test_production_start_up_refuses_keys_shorter_than_32_bytes(tmp_path):
+    database = f"sqlite:///{tmp_path / 'x.sqlite3'}"
+    short_secret = _miniapp("routes", SECRET_KEY="x", DATABASE_URL=database)
+    short_voucher_key = _miniapp(
+        "routes", SECRET_KEY="s" * 32, VOUCHER_CODE_KEY="v" * 31, DATABASE_URL=database
+    )
+    no_voucher_key = _miniapp(
+        "routes", SECRET_KEY="s" * 32, VOUCHER_CODE_KEY="", DATABASE_URL=database
+    )
+    # 11 Chinese characters are 33 bytes: the limit counts bytes, not characters
+    multibyte = _miniapp("routes", SECRET_KEY="密" * 11, DATABASE_URL=database)
+
+    assert short_secret.returncode == 2
+    assert "SECRET_KEY is too short" in short_secret.stderr
+    assert short_voucher_key.returncode == 2
+    assert "VOUCHER_CODE_KEY is too short" in short_voucher_key.stderr
+    assert no_voucher_key.returncode == 2
+    assert "VOUCHER_CODE_KEY is not set" in no_voucher_key.stderr
+    assert multibyte.returncode == 0, multibyte.stderr
+    for result in (short_secret, short_voucher_key, no_voucher_key):
+        assert "Traceback" not in result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_the_fixed_demo_keys_are_used_only_in_demo_and_test_and_start_up_says_so(tmp_path):
+    database = f"sqlite:///{tmp_path / 'x.sqlite3'}"
+    demo = _miniapp(
+        "routes", MINIAPP_ENV="demo", SECRET_KEY="", VOUCHER_CODE_KEY="", DATABASE_URL=database
+    )
+    unknown = _miniapp("routes", MINIAPP_ENV="development", SECRET_KEY="", DATABASE_URL=database)
+
+    assert demo.returncode == 0, demo.stderr
+    assert "MINIAPP_ENV=demo: using the fixed, public demo SECRET_KEY" in demo.stderr
+    assert "MINIAPP_ENV=demo: using the fixed, public demo VOUCHER_CODE_KEY" in demo.stderr
+    assert unknown.returncode == 2
+    assert "MINIAPP_ENV must be one of production, demo, test" in unknown.stderr
 
 
 def test_db_upgrade_builds_the_schema_and_jobs_run_once_accepts_a_time(tmp_path):

@@ -30,3 +30,38 @@ def test_0005_copies_each_products_lowest_price_onto_its_search_postings(app):
         select(ProductGram.min_price).where(ProductGram.product_id == product_id)
     ).all()
     assert len(prices) == len("融水香糯米") * 2 - 1 and set(prices) == {2500}
+
+
+def test_0010_gives_every_existing_employee_and_admin_a_token_key_of_its_own(app):
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import text
+
+    db.session.remove()
+    downgrade(revision="0006")
+    with db.engine.begin() as connection:
+        for openid in ("openid-a", "openid-b"):
+            connection.execute(
+                text(
+                    "INSERT INTO employees (openid, created_at, last_login_at) "
+                    "VALUES (:openid, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+                ),
+                {"openid": openid},
+            )
+        connection.execute(
+            text(
+                "INSERT INTO admins (username, password_hash, role, active, token_version, "
+                "created_at) VALUES ('root', 'x', 'platform_admin', TRUE, 0, CURRENT_TIMESTAMP)"
+            )
+        )
+    upgrade()
+
+    with db.engine.connect() as connection:
+        keys = (
+            connection.execute(
+                text("SELECT token_key FROM employees UNION ALL SELECT token_key FROM admins")
+            )
+            .scalars()
+            .all()
+        )
+    assert len(keys) == 3 and len(set(keys)) == 3
+    assert all(key and len(key) == 32 for key in keys)

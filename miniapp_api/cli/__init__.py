@@ -7,14 +7,17 @@ at the end, and an error or a non-zero exit writes nothing.
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
 import click
 from flask.cli import FlaskGroup
+from sqlalchemy.exc import DBAPIError
 
 from miniapp_api import create_app
 from miniapp_api.config import INSTANCE_DIR, ConfigurationError
+from miniapp_api.failures import log_failure
 
 DEMO_API_PORT = 5000
 DEMO_FAKE_PORT = 5001
@@ -37,12 +40,17 @@ def cli() -> None:
 
 
 def main() -> None:
-    """The `miniapp` console script: a configuration problem is one clear line, not a traceback."""
+    """The `miniapp` console script: a configuration problem is one clear line, not a
+    traceback; a database failure is logged without the values its statement carried
+    (miniapp_api.failures) and exits 1."""
     try:
         cli()
     except ConfigurationError as problem:
         click.echo(f"Error: {problem}", err=True)
         raise SystemExit(2) from None
+    except DBAPIError as error:
+        log_failure(logging.getLogger("miniapp.cli"), "command failed", error=error)
+        raise SystemExit(1) from None
 
 
 @cli.command("demo", with_appcontext=False)

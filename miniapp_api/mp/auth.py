@@ -19,5 +19,5 @@ blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="WeChat
 def wx_login(body: dict):
     """Log in with the code from wx.login(); creates the employee on first login."""
     employee = login_with_wechat(db.session, wx(), body["code"])
-    token, expires_in = issue_token(EMPLOYEE, employee.id)
+    token, expires_in = issue_token(EMPLOYEE, employee)
     return {"token": token, "expires_in": expires_in, "user": employee}

@@ -85,6 +85,27 @@ def test_repeated_wrong_passwords_are_429_with_retry_after(limited):
     assert other_user.status_code == 401, "the limit is per username"
 
 
+def test_wrong_current_passwords_are_limited_like_wrong_login_passwords(limited):
+    from models import Admin, db
+
+    with limited("2 per minute") as client:
+        headers = admin_headers(db.session.scalars(db.select(Admin)).one())
+
+        def change(current: str):
+            return client.post(
+                "/api/v1/admin/auth/password",
+                json={"current_password": current, "new_password": "another-pass-1"},
+                headers=headers,
+            )
+
+        wrong = [change("guess").status_code for _ in range(2)]
+        blocked = change("s3cret-pass")
+
+    assert wrong == [422, 422]
+    assert blocked.status_code == 429
+    assert blocked.get_json()["error"]["code"] == "too_many_attempts"
+
+
 def test_successful_logins_do_not_use_up_the_limit(limited):
     with limited("2 per minute") as client:
         statuses = [_login(client, "root", "s3cret-pass").status_code for _ in range(5)]

@@ -105,6 +105,14 @@ def test_start_up_is_refused_without_a_secret_key_in_production(fake_wechat, dat
         create_app(config)
 
 
+def test_testing_alone_does_not_bring_the_demo_keys_to_production(fake_wechat, database_url):
+    config = app_config(fake_wechat, database_url, TESTING=True, MINIAPP_ENV="production")
+    config["SECRET_KEY"] = None
+
+    with pytest.raises(ConfigurationError, match="SECRET_KEY is not set"):
+        create_app(config)
+
+
 def test_demo_and_test_start_without_a_secret_key(fake_wechat, database_url):
     config = app_config(fake_wechat, database_url, TESTING=False, MINIAPP_ENV="demo")
     config["SECRET_KEY"] = None
@@ -126,3 +134,35 @@ def test_ids_too_large_for_the_database_are_404_in_paths_and_422_in_bodies(clien
     assert in_path.status_code == 404
     assert in_body.status_code == 422 and "unit_id" in in_body.get_json()["error"]["details"]
     assert fraction.status_code == 422
+
+
+def test_text_no_database_can_store_anywhere_in_a_request_is_422_naming_where(client):
+    from tests.factories import admin_headers, make_admin
+
+    headers = admin_headers(make_admin("platform_admin"))
+
+    in_query = client.get("/api/v1/admin/admins?q=a%00b", headers=headers)
+    in_body = client.post(
+        "/api/v1/admin/admins",
+        json={"username": "a\x00b", "password": "long-enough-1", "role": "platform_admin"},
+        headers=headers,
+    )
+    at_login = client.post("/api/v1/admin/auth/login", json={"username": "a\x00", "password": "x"})
+    in_a_key = client.post("/api/v1/auth/wx-login", json={"code\x00": "x"})
+    surrogate = client.post(
+        "/api/v1/admin/auth/login",
+        data='{"username": "a\\ud800", "password": "x"}',
+        content_type="application/json",
+    )
+
+    answers = (
+        (in_query, "q"),
+        (in_body, "username"),
+        (at_login, "username"),
+        (surrogate, "username"),
+    )
+    for answer, where in answers:
+        assert answer.status_code == 422
+        assert answer.get_json()["error"]["code"] == "invalid_request"
+        assert where in answer.get_json()["error"]["details"]
+    assert in_a_key.status_code == 422

@@ -111,3 +111,28 @@ def test_a_malformed_key_is_422_naming_the_header(probe):
 
     assert answer.status_code == 422
     assert "Idempotency-Key" in answer.get_json()["error"]["details"]
+
+
+def test_a_key_stored_for_an_account_is_not_replayed_to_a_new_account_with_the_same_id(probe):
+    from sqlalchemy import delete
+
+    from models import Admin
+
+    first_admin = make_admin(PLATFORM_ADMIN, username="before")
+    admin_id = first_admin.id
+    first = probe.post(
+        "/probe", json={"n": 1}, headers=admin_headers(first_admin) | {"Idempotency-Key": "k-1"}
+    )
+    db.session.execute(delete(AuditEntry))
+    db.session.execute(delete(Admin))
+    db.session.commit()
+    newcomer = Admin(id=admin_id, username="after", password_hash="x", role=PLATFORM_ADMIN)
+    db.session.add(newcomer)
+    db.session.commit()
+
+    second = probe.post(
+        "/probe", json={"n": 1}, headers=admin_headers(newcomer) | {"Idempotency-Key": "k-1"}
+    )
+
+    assert first.status_code == second.status_code == 201
+    assert rows() == 1  # the newcomer's own work was done, not the first answer replayed

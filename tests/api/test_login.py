@@ -192,10 +192,66 @@ def test_an_expired_token_is_401(app, client, login, monkeypatch):
     employee = db.session.scalars(select(Employee)).one()
     eight_days_ago = time.time() - 8 * 24 * 3600
     monkeypatch.setattr(itsdangerous.timed.time, "time", lambda: eight_days_ago)
-    token, _ = issue_token(EMPLOYEE, employee.id)
+    token, _ = issue_token(EMPLOYEE, employee)
     monkeypatch.undo()
 
     response = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
 
     assert response.status_code == 401
     assert response.get_json()["error"]["details"]["reason"] == "token_expired"
+
+
+def _refuse_storing_session_keys() -> str:
+    """Make the database itself refuse the UPDATE that stores a session key; returns the DDL
+    that undoes it. PostgreSQL then names the failing row in its message, SQLite the trigger."""
+    from sqlalchemy import text
+
+    with db.engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(
+                text(
+                    "ALTER TABLE employees ADD CONSTRAINT test_no_session_key "
+                    "CHECK (session_key IS NULL) NOT VALID"
+                )
+            )
+            return "ALTER TABLE employees DROP CONSTRAINT test_no_session_key"
+        connection.execute(
+            text(
+                "CREATE TRIGGER test_no_session_key BEFORE UPDATE ON employees "
+                "WHEN NEW.session_key IS NOT NULL BEGIN SELECT RAISE(ABORT, 'refused'); END"
+            )
+        )
+        return "DROP TRIGGER test_no_session_key"
+
+
+def test_a_database_error_during_login_logs_no_session_key(app, client, fake, caplog, monkeypatch):
+    from sqlalchemy import text
+
+    wx = app.extensions["wx_client"]
+    issued = []
+    real_code_to_session = wx.code_to_session
+
+    def code_to_session(code):
+        session = real_code_to_session(code)
+        issued.append(session.session_key)
+        return session
+
+    monkeypatch.setattr(wx, "code_to_session", code_to_session)
+    caplog.set_level(logging.DEBUG)
+    undo = _refuse_storing_session_keys()
+    try:
+        response = client.post(
+            "/api/v1/auth/wx-login", json={"code": fake.login_code("openid-db-error")}
+        )
+    finally:
+        db.session.remove()
+        with db.engine.begin() as connection:
+            connection.execute(text(undo))
+
+    assert response.status_code == 500
+    assert response.get_json()["error"]["code"] == "internal_error"
+    [session_key] = issued
+    assert session_key not in response.get_data(as_text=True)
+    assert "unhandled error" in caplog.text  # the failure itself is logged, for the operator
+    assert "UPDATE employees" in caplog.text
+    assert session_key not in caplog.text
