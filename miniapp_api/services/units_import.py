@@ -89,7 +89,7 @@ def import_units(
     missing = missing_columns(rows, ["name", "budget_level"])
     if missing:
         raise SheetUnreadable(details={"file": [f"缺少必需的列：{'、'.join(missing)}"]})
-    stored = _StoredUnits(session, rows)
+    stored = _StoredUnits(session, rows, scope)
     plans: list[PlannedUnit] = []
     by_code: dict[str, PlannedUnit] = {}
     by_name: dict[str, list[PlannedUnit]] = {}
@@ -109,9 +109,11 @@ def import_units(
 
 
 class _StoredUnits:
-    """The stored units a file names (by code or name), fetched in a few queries."""
+    """The stored units a file names (by code or name), fetched in a few queries, only those
+    within `scope` when it is given (rule 7): a unit outside the importer's reach is as unknown
+    as one that does not exist."""
 
-    def __init__(self, session: Session, rows: list[SheetRow]) -> None:
+    def __init__(self, session: Session, rows: list[SheetRow], scope: Unit | None) -> None:
         codes = {
             normalise(r.values.get(column, ""))
             for r in rows
@@ -122,10 +124,32 @@ class _StoredUnits:
         }
         self.by_code: dict[str, Unit] = {}
         self.by_name: dict[str, list[Unit]] = {}
-        for unit in units_where_in(session, Unit.credit_code, codes):
+        for unit in units_where_in(session, Unit.credit_code, codes, within=scope):
             self.by_code[unit.credit_code] = unit  # type: ignore[index]
-        for unit in units_where_in(session, Unit.name, names):
+        for unit in units_where_in(session, Unit.name, names, within=scope):
             self.by_name.setdefault(unit.name, []).append(unit)
+        # codes held by units outside the reach: such a row can neither update nor create
+        self.codes_elsewhere: set[str] = set()
+        if scope is not None:
+            held = units_where_in(session, Unit.credit_code, codes - set(self.by_code))
+            self.codes_elsewhere = {unit.credit_code for unit in held}  # type: ignore[misc]
+
+    def parent(self, kind: str, value: str, result: RowResult | None = None) -> Unit | None:
+        """The stored unit a row names as its superior: by code, or the one active unit of
+        that name (an inactive one if none is active, for the report to say so). Several
+        active units of one name are refused, naming them."""
+        if kind == "code":
+            return self.by_code.get(value)
+        candidates = self.by_name.get(value, [])
+        active = [unit for unit in candidates if unit.is_active]
+        if len(active) > 1:
+            if result is not None:
+                named = "、".join(unit.credit_code or f"编号{unit.id}" for unit in active)
+                result.fail(
+                    f"上级单位“{value}”有多个同名单位（{named}），请改填上级单位统一信用代码"
+                )
+            return None
+        return active[0] if active else (candidates[0] if candidates else None)
 
 
 def _check_row(
@@ -171,7 +195,7 @@ def _check_row(
     if parent_key is not None:
         _check_parent(parent_key, stored, by_code, by_name, result, existing)
     if scope is not None:
-        _check_scope(existing, parent_key, stored, by_code, by_name, scope, result)
+        _check_scope(existing, code, parent_key, stored, scope, result)
     if result.status == "error":
         return None
     return PlannedUnit(
@@ -232,15 +256,10 @@ def _check_parent(
         if in_file.existing is not None and not in_file.existing.is_active:
             result.fail(f"上级单位“{value}”已撤销或合并")
         return
-    if kind == "code":
-        parent = stored.by_code.get(value)
-    else:
-        candidates = stored.by_name.get(value, [])
-        active = [unit for unit in candidates if unit.is_active]
-        if len(active) > 1:
-            result.fail(f"上级单位“{value}”有多个同名单位，请改填上级单位统一信用代码")
-            return
-        parent = active[0] if active else (candidates[0] if candidates else None)
+    known_problems = len(result.errors)
+    parent = stored.parent(kind, value, result)
+    if len(result.errors) > known_problems:
+        return
     if parent is None:
         result.fail(f"上级单位“{value}”不存在（须已导入，或在本文件中位于本行之前）")
     elif parent.status != ACTIVE:
@@ -251,32 +270,18 @@ def _check_parent(
 
 def _check_scope(
     existing: Unit | None,
+    code: str | None,
     parent_key: tuple[str, str] | None,
     stored: _StoredUnits,
-    by_code: dict[str, PlannedUnit],
-    by_name: dict[str, list[PlannedUnit]],
     scope: Unit,
     result: RowResult,
 ) -> None:
-    """A finance admin imports only below their own unit (rule 7)."""
-
-    def below_scope(unit: Unit) -> bool:
-        return unit.path.startswith(scope.path)
-
-    if existing is not None and (existing.id == scope.id or not below_scope(existing)):
+    """A finance admin imports only strictly below their own unit (rule 7); units outside
+    their reach were never looked up (_StoredUnits), so a row cannot name one."""
+    if (existing is not None and existing.id == scope.id) or code in stored.codes_elsewhere:
         result.fail("无权修改该单位：只能导入本单位的下级单位")
-        return
-    if parent_key is None:
+    elif parent_key is None:
         result.fail("须填写上级单位：只能导入本单位的下级单位")
-        return
-    kind, value = parent_key
-    if (kind == "code" and value in by_code) or (kind == "name" and value in by_name):
-        return  # a unit of this file, itself checked against the scope
-    parents = (
-        [stored.by_code[value]] if kind == "code" and value in stored.by_code else []
-    ) or stored.by_name.get(value, [])
-    if parents and not any(below_scope(unit) for unit in parents):
-        result.fail("上级单位不在本单位及下级范围内")
 
 
 def _write(
@@ -323,8 +328,4 @@ def _resolve_parent(
     kind, value = key
     if f"{kind}:{value}" in placed:
         return placed[f"{kind}:{value}"]
-    if kind == "code":
-        return stored.by_code[value]
-    candidates = stored.by_name[value]
-    active = [unit for unit in candidates if unit.is_active]
-    return active[0] if active else candidates[0]
+    return stored.parent(kind, value)
