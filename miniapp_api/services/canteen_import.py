@@ -28,12 +28,14 @@ from miniapp_api.services.ledger import (
 )
 from miniapp_api.services.sheets import (
     SKIPPED,
-    ImportRejected,
+    UPLOAD_LIMITS,
     ImportReport,
     RowResult,
+    SheetImport,
+    SheetLimits,
     SheetRow,
-    missing_columns,
-    read_sheet,
+    run_import,
+    shown,
 )
 from miniapp_api.services.units import units_where_in
 from models.calendar import FIRST_YEAR
@@ -71,18 +73,14 @@ class _Counted:
     index: int | None = None  # position in this import's bookings
 
 
-def import_canteen_entries(session: Session, filename: str, stream: IO[bytes]) -> ImportReport:
+def import_canteen_entries(
+    session: Session, filename: str, stream: IO[bytes], *, limits: SheetLimits = UPLOAD_LIMITS
+) -> ImportReport:
     """Check every row, then book all of them, or raise ImportRejected having booked none."""
-    rows = read_sheet(filename, stream, COLUMNS)
-    report = ImportReport()
-    missing = missing_columns(rows, REQUIRED)
-    if missing:
-        report.errors.append(f"缺少必填列：{'、'.join(missing)}")
-    if not rows:
-        report.errors.append("文件中没有数据行")
-    if report.errors:
-        raise ImportRejected(report)
+    return run_import(session, CANTEEN_SHEET, filename, stream, limits)
 
+
+def _check_rows(session: Session, rows: list[SheetRow], report: ImportReport) -> list[NewEntry]:
     units = _units_by_credit_code(session, rows)
     counted = _booked_orders(session, rows)
     bookings: list[NewEntry] = []
@@ -103,11 +101,12 @@ def import_canteen_entries(session: Session, filename: str, stream: IO[bytes]) -
             bookings.append(entry)
         elif result.status == SKIPPED:
             report.skipped += 1
-    if not report.ok:
-        raise ImportRejected(report)
+    return bookings
+
+
+def _book(session: Session, bookings: list[NewEntry], report: ImportReport) -> None:
     book_entries(session, bookings)
     report.created = len(bookings)
-    return report
 
 
 def _check_row(
@@ -126,7 +125,7 @@ def _check_row(
     if not code:
         result.fail("预算单位统一信用代码不能为空")
     elif unit is None:
-        result.fail(f"找不到统一信用代码为 {code} 的单位")
+        result.fail(f"找不到统一信用代码为 {shown(code)} 的单位")
     if not order_no:
         result.fail("订单编号不能为空")
     elif len(order_no) > MAX_REFERENCE_LENGTH:
@@ -157,7 +156,7 @@ def _check_row(
         if not reverses:
             result.fail("负数金额须填写冲销订单编号")
         elif original is None or original.amount <= 0:
-            result.fail(f"冲销订单编号 {reverses} 不是已导入的订单")
+            result.fail(f"冲销订单编号 {shown(reverses)} 不是已导入的订单")
         elif original.unit_id != unit.id:
             result.fail(f"冲销订单 {reverses} 属于另一个单位")
         elif -amount > original.remaining:
@@ -253,3 +252,6 @@ def _booked_orders(session: Session, rows: list[SheetRow]) -> dict[str, _Counted
                 entry_id=entry.id,
             )
     return booked
+
+
+CANTEEN_SHEET = SheetImport(COLUMNS, REQUIRED, _check_rows, _book)

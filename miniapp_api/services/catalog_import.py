@@ -18,12 +18,13 @@ from sqlalchemy.orm import Session, selectinload
 from miniapp_api.services.catalog import ensure_root_categories
 from miniapp_api.services.catalog_search import index_titles
 from miniapp_api.services.sheets import (
-    ImportRejected,
+    UPLOAD_LIMITS,
     ImportReport,
     RowResult,
+    SheetImport,
+    SheetLimits,
     SheetRow,
-    missing_columns,
-    read_sheet,
+    run_import,
 )
 from models.catalog import ROOT_CATEGORIES, Product, Sku
 from models.money import MoneyFormatError, yuan_to_fen
@@ -123,26 +124,23 @@ class ProductRows:
     skus: dict[str, tuple[int, int, str | None]] = field(default_factory=dict)
 
 
-def import_catalog(session: Session, filename: str, stream: IO[bytes]) -> ImportReport:
+def import_catalog(
+    session: Session, filename: str, stream: IO[bytes], *, limits: SheetLimits = UPLOAD_LIMITS
+) -> ImportReport:
     """Check every row, then write all of them in one transaction, or raise ImportRejected
     with the report and write nothing."""
-    rows = read_sheet(filename, stream, COLUMNS)
-    report = ImportReport()
-    missing = missing_columns(rows, REQUIRED)
-    if missing:
-        report.errors.append("缺少必填列：" + "、".join(missing))
-    if not rows:
-        report.errors.append("文件中没有数据行")
+    return run_import(session, CATALOG_SHEET, filename, stream, limits)
+
+
+def _check_rows(
+    session: Session, rows: list[SheetRow], report: ImportReport
+) -> dict[str, ProductRows]:
     products: dict[str, ProductRows] = {}
     for row in rows:
         result = RowResult(row.number)
         report.rows.append(result)
-        if not missing:
-            _check_row(row, result, products)
-    if not report.ok:
-        raise ImportRejected(report)
-    _write(session, products, report)
-    return report
+        _check_row(row, result, products)
+    return products
 
 
 def _check_row(row: SheetRow, result: RowResult, products: dict[str, ProductRows]) -> None:
@@ -281,3 +279,6 @@ def _suppliers(session: Session, names: set[str]) -> dict[str, Supplier]:
         found[name] = Supplier(name=name)
         session.add(found[name])
     return found
+
+
+CATALOG_SHEET = SheetImport(COLUMNS, REQUIRED, _check_rows, _write)

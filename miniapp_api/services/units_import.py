@@ -8,19 +8,22 @@ fine. A superior may be stored already or defined earlier in the file. A row who
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import IO
 
 from sqlalchemy.orm import Session
 
 from miniapp_api.services.sheets import (
-    ImportRejected,
+    UPLOAD_LIMITS,
     ImportReport,
     RowResult,
+    SheetImport,
+    SheetLimits,
     SheetRow,
-    SheetUnreadable,
-    missing_columns,
-    read_sheet,
+    run_import,
+    shown,
 )
 from miniapp_api.services.units import move_subtree, units_where_in
 from models.credit_code import credit_code_problems, normalise
@@ -62,6 +65,7 @@ LEVEL_NAMES = {
 }
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
 NAME_MAX, CONTACT_MAX = 200, 50
+REQUIRED = ("name", "budget_level")
 
 
 @dataclass
@@ -80,15 +84,22 @@ class PlannedUnit:
 
 
 def import_units(
-    session: Session, filename: str, stream: IO[bytes], *, scope: Unit | None = None
+    session: Session,
+    filename: str,
+    stream: IO[bytes],
+    *,
+    scope: Unit | None = None,
+    limits: SheetLimits = UPLOAD_LIMITS,
 ) -> ImportReport:
     """Check every row, then write all of them or none. `scope` limits a finance admin's import
     to units strictly below their own unit (rule 7)."""
-    rows = read_sheet(filename, stream, COLUMNS)
-    report = ImportReport()
-    missing = missing_columns(rows, ["name", "budget_level"])
-    if missing:
-        raise SheetUnreadable(details={"file": [f"缺少必需的列：{'、'.join(missing)}"]})
+    kind = SheetImport(COLUMNS, REQUIRED, partial(_check_rows, scope=scope), _write_plans)
+    return run_import(session, kind, filename, stream, limits)
+
+
+def _check_rows(
+    session: Session, rows: list[SheetRow], report: ImportReport, *, scope: Unit | None
+) -> tuple[list[PlannedUnit], _StoredUnits]:
     stored = _StoredUnits(session, rows, scope)
     plans: list[PlannedUnit] = []
     by_code: dict[str, PlannedUnit] = {}
@@ -102,10 +113,13 @@ def import_units(
             if plan.credit_code:
                 by_code[plan.credit_code] = plan
             by_name.setdefault(plan.name, []).append(plan)
-    if not report.ok:
-        raise ImportRejected(report)
-    _write(session, plans, stored, report)
-    return report
+    return plans, stored
+
+
+def _write_plans(
+    session: Session, planned: tuple[list[PlannedUnit], _StoredUnits], report: ImportReport
+) -> None:
+    _write(session, *planned, report)
 
 
 class _StoredUnits:
@@ -146,7 +160,7 @@ class _StoredUnits:
             if result is not None:
                 named = "、".join(unit.credit_code or f"编号{unit.id}" for unit in active)
                 result.fail(
-                    f"上级单位“{value}”有多个同名单位（{named}），请改填上级单位统一信用代码"
+                    f"上级单位“{shown(value)}”有多个同名单位（{named}），请改填上级单位统一信用代码"
                 )
             return None
         return active[0] if active else (candidates[0] if candidates else None)
@@ -181,14 +195,16 @@ def _check_row(
     if not level_text:
         result.fail("预算级次不能为空")
     elif level is None:
-        result.fail(f"预算级次“{level_text}”无效，应为中央、省级、市级、县级或乡镇级")
+        result.fail(f"预算级次“{shown(level_text)}”无效，应为中央、省级、市级、县级或乡镇级")
 
     contact_name = values.get("contact_name", "").strip() or None
     if contact_name and len(contact_name) > CONTACT_MAX:
         result.fail(f"联系人不能超过{CONTACT_MAX}个字符")
     mobile = values.get("contact_mobile", "").replace(" ", "").replace("-", "") or None
     if mobile and not MOBILE.match(mobile):
-        result.fail(f"联系人手机号“{values.get('contact_mobile')}”格式不正确，应为11位手机号")
+        result.fail(
+            f"联系人手机号“{shown(values.get('contact_mobile', ''))}”格式不正确，应为11位手机号"
+        )
 
     existing = _existing_unit(name, code, stored, result) if name else None
     parent_key = _parent_key(values, result)
@@ -225,7 +241,7 @@ def _existing_unit(
     return same_name[0] if same_name else None
 
 
-def _parent_key(values: dict[str, str], result: RowResult) -> tuple[str, str] | None:
+def _parent_key(values: Mapping[str, str], result: RowResult) -> tuple[str, str] | None:
     parent_code = normalise(values.get("parent_credit_code", ""))
     if parent_code:
         problems = credit_code_problems(parent_code)
@@ -249,21 +265,23 @@ def _check_parent(
     in_file = by_code.get(value) if kind == "code" else None
     if kind == "name" and value in by_name:
         if len(by_name[value]) > 1:
-            result.fail(f"上级单位“{value}”在本文件中有多个同名单位，请改填上级单位统一信用代码")
+            result.fail(
+                f"上级单位“{shown(value)}”在本文件中有多个同名单位，请改填上级单位统一信用代码"
+            )
             return
         in_file = by_name[value][0]
     if in_file is not None:
         if in_file.existing is not None and not in_file.existing.is_active:
-            result.fail(f"上级单位“{value}”已撤销或合并")
+            result.fail(f"上级单位“{shown(value)}”已撤销或合并")
         return
     known_problems = len(result.errors)
     parent = stored.parent(kind, value, result)
     if len(result.errors) > known_problems:
         return
     if parent is None:
-        result.fail(f"上级单位“{value}”不存在（须已导入，或在本文件中位于本行之前）")
+        result.fail(f"上级单位“{shown(value)}”不存在（须已导入，或在本文件中位于本行之前）")
     elif parent.status != ACTIVE:
-        result.fail(f"上级单位“{value}”已撤销或合并")
+        result.fail(f"上级单位“{shown(value)}”已撤销或合并")
     elif existing is not None and parent.path.startswith(existing.path):
         result.fail("上级单位不能是本单位或其下级单位")
 
