@@ -19,6 +19,7 @@ from typing import IO
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
+from miniapp_api.services.chunks import rows_where_in
 from miniapp_api.services.ledger import (
     CHINA,
     MAX_REFERENCE_LENGTH,
@@ -57,7 +58,6 @@ COLUMNS = {
     "冲销订单编号": "reverses_order_no",
 }
 REQUIRED = ("credit_code", "order_no", "amount", "completed_at")
-_CHUNK = 900
 
 
 @dataclass
@@ -226,7 +226,6 @@ def _booked_orders(session: Session, rows: list[SheetRow]) -> dict[str, _Counted
     for row in rows:
         numbers.add(row.values.get("order_no", "").strip())
         numbers.add(row.values.get("reverses_order_no", "").strip())
-    numbers = sorted(numbers - {""})
     booked: dict[str, _Counted] = {}
     reversal = aliased(Entry)
     reversed_so_far = (
@@ -235,22 +234,20 @@ def _booked_orders(session: Session, rows: list[SheetRow]) -> dict[str, _Counted
         .scalar_subquery()
     )
     original = aliased(Entry)
-    for start in range(0, len(numbers), _CHUNK):
-        chunk = numbers[start : start + _CHUNK]
-        query = (
-            select(Entry, reversed_so_far, original.reference)
-            .outerjoin(original, original.id == Entry.reverses_id)
-            .where(Entry.source == CANTEEN, Entry.reference.in_(chunk))
+    query = (
+        select(Entry, reversed_so_far, original.reference)
+        .outerjoin(original, original.id == Entry.reverses_id)
+        .where(Entry.source == CANTEEN)
+    )
+    for entry, reversed_amount, reverses in rows_where_in(session, query, Entry.reference, numbers):
+        booked[entry.reference] = _Counted(
+            unit_id=entry.unit_id,
+            amount=entry.amount,
+            year=entry.year,
+            reverses=reverses,
+            remaining=max(entry.amount + int(reversed_amount or 0), 0),
+            entry_id=entry.id,
         )
-        for entry, reversed_amount, reverses in session.execute(query):
-            booked[entry.reference] = _Counted(
-                unit_id=entry.unit_id,
-                amount=entry.amount,
-                year=entry.year,
-                reverses=reverses,
-                remaining=max(entry.amount + int(reversed_amount or 0), 0),
-                entry_id=entry.id,
-            )
     return booked
 
 

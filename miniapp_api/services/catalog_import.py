@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from miniapp_api.services.catalog import ensure_root_categories
 from miniapp_api.services.catalog_search import index_titles
+from miniapp_api.services.chunks import scalars_where_in
 from miniapp_api.services.sheets import (
     UPLOAD_LIMITS,
     ImportReport,
@@ -224,14 +225,8 @@ def _gather(row, result, products, flags, price, stock, images) -> None:
 def _write(session: Session, products: dict[str, ProductRows], report: ImportReport) -> None:
     categories = {c.name: c for c in ensure_root_categories(session)}
     suppliers = _suppliers(session, {p.fields["supplier"] for p in products.values()})
-    stored = {
-        p.code: p
-        for p in session.scalars(
-            select(Product)
-            .where(Product.code.in_(list(products)))
-            .options(selectinload(Product.skus))
-        )
-    }
+    query = select(Product).options(selectinload(Product.skus))
+    stored = {p.code: p for p in scalars_where_in(session, query, Product.code, products)}
     reindexed = []
     for code, rows in products.items():
         product = stored.get(code)
@@ -274,7 +269,7 @@ def _write(session: Session, products: dict[str, ProductRows], report: ImportRep
 
 def _suppliers(session: Session, names: set[str]) -> dict[str, Supplier]:
     """The suppliers by name, creating those seen for the first time."""
-    found = {s.name: s for s in session.scalars(select(Supplier).where(Supplier.name.in_(names)))}
+    found = {s.name: s for s in scalars_where_in(session, select(Supplier), Supplier.name, names)}
     for name in names - set(found):
         found[name] = Supplier(name=name)
         session.add(found[name])

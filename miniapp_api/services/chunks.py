@@ -23,6 +23,12 @@ def chunked(values: Iterable[T], size: int = CHUNK) -> Iterator[list[T]]:
         yield distinct[start : start + size]
 
 
+def batches(items: list[T], size: int) -> Iterator[list[T]]:
+    """`items` in order, `size` at a time (rows of a multi-row INSERT)."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
 def scalars_where_in(session: Session, query: Select, column: Any, values: Iterable) -> list:
     """The objects of `query` whose `column` is one of `values`, each once."""
     found: dict[int, Any] = {}
