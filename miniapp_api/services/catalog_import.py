@@ -28,7 +28,7 @@ from miniapp_api.services.sheets import (
     run_import,
 )
 from models.catalog import ROOT_CATEGORIES, Product, Sku
-from models.money import MoneyFormatError, yuan_to_fen
+from models.money import MAX_PRICE, MoneyFormatError, fen_to_yuan, yuan_to_fen
 from models.supplier import Supplier
 
 COLUMNS = {
@@ -165,11 +165,14 @@ def _check_row(row: SheetRow, result: RowResult, products: dict[str, ProductRows
     price = stock = None
     if values.get("price"):
         try:
-            price = yuan_to_fen(values["price"])
+            price = yuan_to_fen(values["price"], maximum=MAX_PRICE)
             if price <= 0:
                 result.fail(f"第{row.number}行：价格须大于0")
         except MoneyFormatError:
-            result.fail(f"第{row.number}行：价格须为数字（元），最多两位小数")
+            result.fail(
+                f"第{row.number}行：价格须为数字（元），最多两位小数，"
+                f"不超过{fen_to_yuan(MAX_PRICE)}元"
+            )
     if values.get("stock"):
         text = values["stock"]
         if not text.isdigit() or int(text) > MAX_STOCK:
