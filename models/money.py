@@ -24,9 +24,7 @@ def fen_to_yuan(fen: int) -> str:
     return f"{sign}{whole}.{part:02d}"
 
 
-def yuan_to_fen(
-    text: str | int, *, allow_negative: bool = False, maximum: int = MAX_AMOUNT
-) -> int:
+def yuan_to_fen(text: str | int, *, allow_negative: bool = False, maximum: int = MAX_AMOUNT) -> int:
     """ "12.5" -> 1250. Digits and one decimal point, at most two decimals (DOMAIN.md), and
     no more than `maximum` fen either way."""
     if isinstance(text, bool):

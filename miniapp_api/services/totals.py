@@ -15,7 +15,7 @@ from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from miniapp_api.errors import InvalidRequest
-from miniapp_api.paging import decode_cursor, page_of
+from miniapp_api.paging import ID, decode_cursor, page_of
 from models.calendar import FIRST_YEAR, current_year
 from models.ledger import CANTEEN, PERSONAL, SOURCES, UNION, Entry, UnitTotal
 from models.unit import Unit
@@ -120,7 +120,7 @@ def own_entries(
     if source is not None:
         query = query.where(Entry.source == source)
     if cursor:
-        (after_id,) = decode_cursor(cursor, (int,))
+        (after_id,) = decode_cursor(cursor, (ID,))
         query = query.where(Entry.id < after_id)
     rows = list(session.scalars(query.order_by(Entry.id.desc()).limit(limit + 1)))
     return page_of(rows, limit, lambda entry: [entry.id])
