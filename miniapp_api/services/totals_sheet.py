@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import io
-
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from miniapp_api.services.sheet_export import append_row, workbook_bytes
 from miniapp_api.services.totals import Figures, UnitFigures
 from models.money import fen_to_yuan
 
@@ -20,20 +19,18 @@ def totals_workbook(unit_figures: UnitFigures, children: list[UnitFigures]) -> b
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = f"{unit_figures.year}年度采购金额"
-    sheet.append(HEADERS)
+    append_row(sheet, HEADERS)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
-    sheet.append(_row(unit.name, unit.credit_code, "本级", unit_figures.own))
+    append_row(sheet, _row(unit.name, unit.credit_code, "本级", unit_figures.own))
     for child in children:
-        sheet.append(_row(child.unit.name, child.unit.credit_code, "下级合计", child.subtree))
-    sheet.append(_row("合计", None, "本级及下级", unit_figures.subtree))
+        append_row(sheet, _row(child.unit.name, child.unit.credit_code, "下级合计", child.subtree))
+    append_row(sheet, _row("合计", None, "本级及下级", unit_figures.subtree))
     for cell in sheet[sheet.max_row]:
         cell.font = Font(bold=True)
     for column, width in zip("ABCDEFG", (40, 22, 12, 16, 16, 16, 16), strict=True):
         sheet.column_dimensions[column].width = width
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(workbook)
 
 
 def _row(name: str, credit_code: str | None, scope: str, figures: Figures) -> list:
