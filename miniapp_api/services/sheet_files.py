@@ -186,9 +186,9 @@ def _check_archive(archive: zipfile.ZipFile, limits: SheetLimits) -> None:
 
 
 def _parse(stream: IO[bytes], start: Callable, end: Callable | None = None, text=None):
-    """Feed one XML part through expat, 64 KB at a time; handlers get local names. A DTD
-    (never in a spreadsheet; the way to entity bombs) is refused."""
-    parser = expat.ParserCreate(namespace_separator=" ")
+    """Feed one XML part through expat, 64 KB at a time. Handlers get names as written (strip
+    a prefix with _local). A DTD (never in a spreadsheet; the way to entity bombs) is refused."""
+    parser = expat.ParserCreate()
     parser.buffer_text = True
 
     def refuse(*_args: Any) -> None:
@@ -196,9 +196,9 @@ def _parse(stream: IO[bytes], start: Callable, end: Callable | None = None, text
 
     parser.StartDoctypeDeclHandler = refuse
     parser.EntityDeclHandler = refuse
-    parser.StartElementHandler = lambda name, attrs: start(name.rpartition(" ")[2], attrs)
+    parser.StartElementHandler = start
     if end is not None:
-        parser.EndElementHandler = lambda name: end(name.rpartition(" ")[2])
+        parser.EndElementHandler = end
     if text is not None:
         parser.CharacterDataHandler = text
     while chunk := stream.read(65536):
@@ -206,6 +206,11 @@ def _parse(stream: IO[bytes], start: Callable, end: Callable | None = None, text
         yield
     parser.Parse(b"", True)
     yield
+
+
+def _local(name: str) -> str:
+    """'x:row' -> 'row' (some writers prefix the spreadsheet namespace)."""
+    return name[name.rfind(":") + 1 :]
 
 
 class _Book:
@@ -224,8 +229,9 @@ class _Book:
         by_id = parts.get("by_id", {})
 
         def on_workbook(name: str, attrs: dict) -> None:
+            name = _local(name)
             if name == "sheet":
-                rid = next((v for k, v in attrs.items() if k.endswith(" id")), None)
+                rid = next((v for k, v in attrs.items() if k.endswith(":id")), None)
                 if rid in by_id:
                     self.sheets.append(by_id[rid])
             elif name == "workbookPr":
@@ -251,7 +257,7 @@ class _Book:
             return found
 
         def on_relation(name: str, attrs: dict) -> None:
-            if name != "Relationship" or "Target" not in attrs:
+            if _local(name) != "Relationship" or "Target" not in attrs:
                 return
             target = attrs["Target"]
             path = target[1:] if target.startswith("/") else posixpath.join(folder, target)
@@ -280,12 +286,14 @@ def _shared_strings(book: _Book, part: str) -> list[str]:
     limits = book.limits
 
     def start(name: str, attrs: dict) -> None:
+        name = _local(name)
         if name == "t" and not state["phonetic"]:
             state["in_text"] = True
         elif name == "rPh":
             state["phonetic"] += 1
 
     def end(name: str) -> None:
+        name = _local(name)
         if name == "t":
             state["in_text"] = False
         elif name == "rPh":
@@ -314,6 +322,7 @@ def _date_styles(book: _Book, part: str) -> set[int]:
     inside = {"cellXfs": False}
 
     def start(name: str, attrs: dict) -> None:
+        name = _local(name)
         if name == "numFmt" and attrs.get("numFmtId", "").isdigit():
             formats[int(attrs["numFmtId"])] = attrs.get("formatCode", "")
         elif name == "cellXfs":
@@ -323,7 +332,7 @@ def _date_styles(book: _Book, part: str) -> set[int]:
             styles.append(int(number_format) if number_format.isdigit() else 0)
 
     def end(name: str) -> None:
-        if name == "cellXfs":
+        if _local(name) == "cellXfs":
             inside["cellXfs"] = False
 
     book._run(part, start, end)
@@ -337,6 +346,7 @@ class _SheetReader:
         self.strings, self.date_styles = book.strings, book.date_styles
         self.epoch = CALENDAR_MAC_1904 if book.date1904 else CALENDAR_WINDOWS_1900
         self.counter = _Counter(book.limits)
+        self.cell_count, self.max_cells = 0, book.limits.max_cells
         self.ready: list[Cells] = []
         self.current: Cells | None = None
         self.column = -1
@@ -351,8 +361,11 @@ class _SheetReader:
         return ready
 
     def start(self, name: str, attrs: dict) -> None:
+        name = name[name.rfind(":") + 1 :]
         if name == "c":
-            self.counter.cells()
+            self.cell_count += 1
+            if self.cell_count > self.max_cells:
+                self.counter.cells(self.cell_count)
             ref = attrs.get("r")
             self.column = _column_of(ref) if ref else self.column + 1
             self.kind, self.style = attrs.get("t", "n"), attrs.get("s")
@@ -370,14 +383,16 @@ class _SheetReader:
             self.current, self.column = {}, -1
 
     def end(self, name: str) -> None:
-        if name in ("v", "t"):
+        name = name[name.rfind(":") + 1 :]
+        if name == "c":
+            if self.current is not None and self.parts:
+                value = self._value("".join(self.parts))
+                if value is not None and value != "":
+                    self.current[self.column] = value
+        elif name in ("v", "t"):
             self.collecting = False
         elif name == "rPh":
             self.phonetic -= 1
-        elif name == "c" and self.current is not None:
-            value = self._value("".join(self.parts))
-            if value is not None and value != "":
-                self.current[self.column] = value
         elif name == "row" and self.current is not None:
             self.ready.append(self.current)
             self.current = None
