@@ -153,7 +153,7 @@ def valid_files() -> dict[str, tuple[bytes, bytes]]:
     units += [f"基准单位{n},基准省财政厅,,county" for n in range(ROWS - 1)]
     catalogue = ["product_code,title,category,supplier,province,city,county,spec,price,stock"]
     catalogue += [
-        f"B{n // 2:06d},基准商品{n // 2}号香米,米面粮油,社{n % 90},河南省,信阳市,光山县,"
+        f"B{n // 2:06d},基准商品{n // 2}号香米,米面粮油,社{n // 2 % 90},河南省,信阳市,光山县,"
         f"规格{n % 2},{10 + n % 90}.50,100"
         for n in range(ROWS)
     ]
