@@ -2,7 +2,8 @@
 
 Every row is checked and gets every problem it has; nothing is written unless all rows are
 fine. A superior may be stored already or defined earlier in the file. A row whose credit code
-(or, for a unit without one, full name) is already stored updates that unit.
+(or, for a unit without one, full name) is already stored updates that unit. A finance admin's
+file is resolved within their reach only (rule 7): a superior or a unit outside it is unknown.
 """
 
 from __future__ import annotations
