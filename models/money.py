@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import re
 
+# the most any one amount may be, in fen: 99,999,999.99 yuan (API.md, a canteen row); sums of
+# such amounts stay far inside the BIGINT entry and totals columns
+MAX_AMOUNT = 9_999_999_999
+MAX_PRICE = 100_000_000  # a catalogue price: 1,000,000.00 yuan (prices are INTEGER columns)
 _YUAN = re.compile(r"^(-)?(\d{1,13})(?:\.(\d{1,2}))?$")
 
 
@@ -20,8 +24,9 @@ def fen_to_yuan(fen: int) -> str:
     return f"{sign}{whole}.{part:02d}"
 
 
-def yuan_to_fen(text: str | int, *, allow_negative: bool = False) -> int:
-    """ "12.5" -> 1250. Digits and one decimal point, at most two decimals (DOMAIN.md)."""
+def yuan_to_fen(text: str | int, *, allow_negative: bool = False, maximum: int = MAX_AMOUNT) -> int:
+    """ "12.5" -> 1250. Digits and one decimal point, at most two decimals (DOMAIN.md), and
+    no more than `maximum` fen either way."""
     if isinstance(text, bool):
         raise MoneyFormatError("金额格式不正确")
     if isinstance(text, int):
@@ -35,4 +40,6 @@ def yuan_to_fen(text: str | int, *, allow_negative: bool = False) -> int:
     if negative and not allow_negative:
         raise MoneyFormatError("金额不能为负数")
     fen = int(whole) * 100 + int((part or "0").ljust(2, "0"))
+    if fen > maximum:
+        raise MoneyFormatError(f"金额不能超过{fen_to_yuan(maximum)}元")
     return -fen if negative else fen

@@ -6,7 +6,7 @@ from flask_smorest import Blueprint
 from miniapp_api.auth import admin_required
 from miniapp_api.errors import InvalidRequest
 from miniapp_api.extensions import db
-from miniapp_api.paging import decode_cursor, page_of
+from miniapp_api.paging import ID, decode_cursor, page_of
 from miniapp_api.schemas.admins import AdminListArgs, AdminPageSchema, AdminSchema, NewAdminSchema
 from miniapp_api.schemas.common import MAX_ID
 from miniapp_api.services.admins import admin_by_id, create_admin, disable_admin, list_admins
@@ -24,7 +24,7 @@ blp = Blueprint(
 def read_admins(args: dict):
     """Admin accounts in id order, paged; `role` keeps one role, `q` matches part of the
     username. Disabled accounts are listed too (`active: false`)."""
-    after = decode_cursor(args["cursor"], (int,))[0] if args.get("cursor") else None
+    after = decode_cursor(args["cursor"], (ID,))[0] if args.get("cursor") else None
     if after is not None and not 0 <= after <= MAX_ID:
         raise InvalidRequest(details={"cursor": ["游标无效，请从第一页重新加载"]})
     rows = list_admins(

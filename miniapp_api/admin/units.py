@@ -8,7 +8,7 @@ from miniapp_api.auth import admin_required
 from miniapp_api.error_handlers import ErrorSchema
 from miniapp_api.errors import Forbidden
 from miniapp_api.extensions import db
-from miniapp_api.paging import decode_cursor, page_of
+from miniapp_api.paging import ID, decode_cursor, page_of
 from miniapp_api.schemas.common import PageArgs
 from miniapp_api.schemas.imports import ImportReportSchema, UploadSchema
 from miniapp_api.schemas.units import (
@@ -82,7 +82,7 @@ def read_unit(unit_id: int):
 def read_children(args: dict, unit_id: int):
     """The unit's direct children (every status), in id order, paged."""
     unit = reachable_unit(db.session, g.admin, unit_id)
-    after = decode_cursor(args["cursor"], (int,))[0] if args.get("cursor") else None
+    after = decode_cursor(args["cursor"], (ID,))[0] if args.get("cursor") else None
     rows = children_of(db.session, unit, after_id=after, limit=args["limit"])
     items, next_cursor = page_of(rows, args["limit"], lambda child: [child.id])
     return {"items": items, "next_cursor": next_cursor}

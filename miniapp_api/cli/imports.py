@@ -4,19 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO
 
 import click
 from sqlalchemy.orm import Session
 
 from miniapp_api.errors import DomainError
 from miniapp_api.services.audit import record_import
+from miniapp_api.services.sheet_files import CLI_LIMITS
 from miniapp_api.services.sheets import ImportRejected, ImportReport
 from miniapp_api.transaction import unit_of_work
 
-# An importer takes the session, the file's name and its bytes, and returns the report of a
-# written import, or raises ImportRejected with the report when any row is bad.
-Importer = Callable[[Session, str, IO[bytes]], ImportReport]
+# An importer takes the session, the file's name, its bytes and the limits to read it within,
+# and returns the report of a written import, or raises ImportRejected with the report.
+Importer = Callable[..., ImportReport]
 
 
 def import_file_from_cli(session: Session, path: str, importer: Importer, action: str) -> None:
@@ -28,7 +28,7 @@ def import_file_from_cli(session: Session, path: str, importer: Importer, action
         raise click.ClickException(f"no such file: {path}")
     try:
         with file.open("rb") as stream, unit_of_work(session):
-            report = importer(session, file.name, stream)
+            report = importer(session, file.name, stream, limits=CLI_LIMITS)
             record_import(session, None, action, file.name, report)
     except ImportRejected as rejected:
         print_report(rejected.report)
@@ -45,6 +45,8 @@ def print_report(report: ImportReport) -> None:
     for row in report.rows:
         if row.errors:
             click.echo(f"row {row.row}: {'; '.join(row.errors)}", err=True)
+    if report.as_dict()["omitted"]:
+        click.echo(f"... and {report.as_dict()['omitted']} more bad rows", err=True)
     click.echo(
         f"{len(report.rows)} rows: {report.created} created, {report.updated} updated, "
         f"{report.skipped} skipped, {sum(1 for r in report.rows if r.status == 'error')} bad"

@@ -5,7 +5,12 @@ from flask_smorest.fields import Upload
 
 
 class UploadSchema(ma.Schema):
-    file = Upload(required=True, metadata={"description": ".xlsx or .csv"})
+    file = Upload(
+        required=True,
+        metadata={
+            "description": ".xlsx or .csv, at most 20 MB and 20,000 rows (bigger files: the CLI)"
+        },
+    )
 
 
 class RowResultSchema(ma.Schema):
@@ -26,4 +31,7 @@ class ImportReportSchema(ma.Schema):
     created = ma.fields.Integer()
     updated = ma.fields.Integer()
     skipped = ma.fields.Integer()
+    omitted = ma.fields.Integer(
+        metadata={"description": "bad rows past the first 1,000: counted, not listed"}
+    )
     errors = ma.fields.List(ma.fields.String(), metadata={"description": "problems of the file"})

@@ -10,7 +10,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from miniapp_api.errors import Forbidden, NotFound
-from miniapp_api.paging import decode_cursor, page_of
+from miniapp_api.paging import ID, decode_cursor, page_of
 from miniapp_api.services.audit import record_admin_action
 from miniapp_api.services.totals import personal_amount
 from miniapp_api.services.units import unbind_employee
@@ -28,7 +28,7 @@ def _like(text: str) -> str:
 
 
 def _after(cursor: str | None) -> int | None:
-    return decode_cursor(cursor, (int,))[0] if cursor else None
+    return decode_cursor(cursor, (ID,))[0] if cursor else None
 
 
 def units_in_reach(

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from miniapp_api.errors import Forbidden
-from miniapp_api.paging import decode_cursor, page_of
+from miniapp_api.paging import ID, decode_cursor, page_of
 from miniapp_api.services.sheets import ImportReport
 from models.admin import PLATFORM_ADMIN, UNIT_SCOPED_ROLES, Admin
 from models.audit import AUDIT_ACTIONS, AuditEntry
@@ -99,7 +99,7 @@ def audit_entries(
     if admin_id is not None:
         query = query.where(AuditEntry.admin_id == admin_id)
     if cursor:
-        (before_id,) = decode_cursor(cursor, (int,))
+        (before_id,) = decode_cursor(cursor, (ID,))
         query = query.where(AuditEntry.id < before_id)
     rows = list(session.scalars(query.order_by(AuditEntry.id.desc()).limit(limit + 1)))
     return page_of(rows, limit, lambda entry: [entry.id])

@@ -25,6 +25,7 @@ from typing import IO
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
+from miniapp_api.services.chunks import rows_where_in
 from miniapp_api.services.ledger import (
     CHINA,
     MAX_REFERENCE_LENGTH,
@@ -36,13 +37,15 @@ from miniapp_api.services.ledger import (
 from miniapp_api.services.reversals import ReversalRefused, reversal_refusals
 from miniapp_api.services.sheets import (
     SKIPPED,
+    UPLOAD_LIMITS,
     ImportRejected,
     ImportReport,
     RowResult,
+    SheetImport,
+    SheetLimits,
     SheetRow,
-    describe_columns,
-    missing_columns,
-    read_sheet,
+    run_import,
+    shown,
 )
 from miniapp_api.services.units import unit_counting_at, units_where_in
 from models.calendar import FIRST_YEAR
@@ -64,7 +67,6 @@ COLUMNS = {
     "冲销订单编号": "reverses_order_no",
 }
 REQUIRED = ("credit_code", "order_no", "amount", "completed_at")
-_CHUNK = 900
 
 
 @dataclass
@@ -80,18 +82,16 @@ class _Counted:
     index: int | None = None  # position in this import's bookings
 
 
-def import_canteen_entries(session: Session, filename: str, stream: IO[bytes]) -> ImportReport:
+def import_canteen_entries(
+    session: Session, filename: str, stream: IO[bytes], *, limits: SheetLimits = UPLOAD_LIMITS
+) -> ImportReport:
     """Check every row, then book all of them, or raise ImportRejected having booked none."""
-    rows = read_sheet(filename, stream, COLUMNS)
-    report = ImportReport()
-    missing = missing_columns(rows, REQUIRED)
-    if missing:
-        report.errors.append(f"缺少必填列：{describe_columns(COLUMNS, missing)}")
-    if not rows:
-        report.errors.append("文件中没有数据行")
-    if report.errors:
-        raise ImportRejected(report)
+    return run_import(session, CANTEEN_SHEET, filename, stream, limits)
 
+
+def _check_rows(
+    session: Session, rows: list[SheetRow], report: ImportReport
+) -> tuple[list[NewEntry], list[RowResult]]:
     units = _units_by_credit_code(session, rows)
     counted = _booked_orders(session, rows)
     bookings: list[NewEntry] = []
@@ -117,8 +117,13 @@ def import_canteen_entries(session: Session, filename: str, stream: IO[bytes]) -
     # rule 4 is the ledger's: every refund row it would refuse, with the refunded orders locked
     for index, refusal in reversal_refusals(session, bookings).items():
         booked_rows[index].fail(_refusal_message(refusal))
-    if not report.ok:
-        raise ImportRejected(report)
+    return bookings, booked_rows
+
+
+def _book(
+    session: Session, plan: tuple[list[NewEntry], list[RowResult]], report: ImportReport
+) -> None:
+    bookings, booked_rows = plan
     try:
         book_entries(session, bookings)
     except ReversalRefused as refusal:  # cannot happen after the check above; never a 500
@@ -128,10 +133,9 @@ def import_canteen_entries(session: Session, filename: str, stream: IO[bytes]) -
         reference = duplicate.existing.reference
         for entry, result in zip(bookings, booked_rows, strict=True):
             if entry.reference == reference:
-                result.fail(f"订单编号 {reference} 刚被另一次导入计入，请重新导入本文件")
+                result.fail(f"订单编号 {shown(reference)} 刚被另一次导入计入，请重新导入本文件")
         raise ImportRejected(report) from None
     report.created = len(bookings)
-    return report
 
 
 def _refusal_message(refusal: ReversalRefused) -> str:
@@ -164,7 +168,7 @@ def _check_row(
     if not code:
         result.fail("预算单位统一信用代码不能为空")
     elif unit is None:
-        result.fail(f"找不到统一信用代码为 {code} 的单位")
+        result.fail(f"找不到统一信用代码为 {shown(code)} 的单位")
     if not order_no:
         result.fail("订单编号不能为空")
     elif len(order_no) > MAX_REFERENCE_LENGTH:
@@ -204,7 +208,7 @@ def _check_row(
         if not reverses:
             result.fail("负数金额须填写冲销订单编号")
         elif original is None:
-            result.fail(f"冲销订单编号 {reverses} 不是已导入的订单")
+            result.fail(f"冲销订单编号 {shown(reverses)} 不是已导入的订单")
         else:
             year = original.year  # rule 4: the year of what it refunds
             reverses_id, reverses_index = original.entry_id, original.index
@@ -288,23 +292,23 @@ def _booked_orders(session: Session, rows: list[SheetRow]) -> dict[str, _Counted
     for row in rows:
         numbers.add(row.values.get("order_no", "").strip())
         numbers.add(row.values.get("reverses_order_no", "").strip())
-    numbers = sorted(numbers - {""})
     booked: dict[str, _Counted] = {}
     original = aliased(Entry)
-    for start in range(0, len(numbers), _CHUNK):
-        chunk = numbers[start : start + _CHUNK]
-        query = (
-            select(Entry, original.reference)
-            .outerjoin(original, original.id == Entry.reverses_id)
-            .where(Entry.source == CANTEEN, Entry.reference.in_(chunk))
+    query = (
+        select(Entry, original.reference)
+        .outerjoin(original, original.id == Entry.reverses_id)
+        .where(Entry.source == CANTEEN)
+    )
+    for entry, reverses in rows_where_in(session, query, Entry.reference, numbers):
+        booked[entry.reference] = _Counted(
+            unit_id=entry.unit_id,
+            amount=entry.amount,
+            year=entry.year,
+            occurred_at=entry.occurred_at,
+            reverses=reverses,
+            entry_id=entry.id,
         )
-        for entry, reverses in session.execute(query):
-            booked[entry.reference] = _Counted(
-                unit_id=entry.unit_id,
-                amount=entry.amount,
-                year=entry.year,
-                occurred_at=entry.occurred_at,
-                reverses=reverses,
-                entry_id=entry.id,
-            )
     return booked
+
+
+CANTEEN_SHEET = SheetImport(COLUMNS, REQUIRED, _check_rows, _book)

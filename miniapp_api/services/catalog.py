@@ -19,7 +19,7 @@ from sqlalchemy import Boolean, ColumnElement, Row, Select, bindparam, select, t
 from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
 
 from miniapp_api.errors import InvalidRequest, NotFound
-from miniapp_api.paging import decode_cursor, page_of
+from miniapp_api.paging import COUNT, FLAG, ID, CursorKind, decode_cursor, moment, page_of, text
 from miniapp_api.services.audit import record_admin_action
 from miniapp_api.services.catalog_search import (
     DRIVE,
@@ -29,7 +29,6 @@ from miniapp_api.services.catalog_search import (
     search_conditions,
 )
 from models.admin import Admin
-from models.base import UTCDateTime
 from models.catalog import PRODUCT_SORTS, ROOT_CATEGORIES, Category, Product, ProductGram, Sku
 
 
@@ -56,9 +55,10 @@ class SortOrder:
             values.append(value)
         return values
 
-    def key_types(self) -> tuple[type, ...]:
-        kinds = {"created_at": str}
-        return tuple(kinds.get(column.key, int) for column in self.columns)
+    def key_kinds(self) -> tuple[CursorKind, ...]:
+        """How a cursor's value of each key is checked (paging.py): in its column's range."""
+        kinds = {"created_at": moment, "selected": FLAG, "sales": COUNT, "min_price": COUNT}
+        return tuple(kinds[column.key] for column in self.columns)
 
 
 # what a list item shows (API.md), and every sort key
@@ -250,27 +250,14 @@ def _posted(column: Any) -> Any:
 def _cursor_values(order: SortOrder, cursor: str, sort: str) -> list[Any]:
     """The (sort key, id) a cursor carries, as values to bind; 422 naming `cursor` if it is
     not one of ours or belongs to another sort."""
-    values = decode_cursor(cursor, (str, *order.key_types(), int))
+    values = decode_cursor(cursor, (text(20), *order.key_kinds(), ID))
     if values[0] != sort:
         raise InvalidRequest(details={"cursor": ["游标与排序方式不符，请从第一页重新加载"]})
-    bound = []
-    for column, value in zip([*order.columns, Product.id], values[1:], strict=True):
-        if isinstance(column.type, UTCDateTime):
-            value = _moment(value)
-        elif isinstance(column.type, Boolean):
-            value = bool(value)
-        bound.append(value)
-    return bound
-
-
-def _moment(text: str) -> datetime:
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        moment = None
-    if moment is None or moment.tzinfo is None:
-        raise InvalidRequest(details={"cursor": ["游标无效，请从第一页重新加载"]})
-    return moment
+    columns = [*order.columns, Product.id]
+    return [
+        bool(value) if isinstance(column.type, Boolean) else value
+        for column, value in zip(columns, values[1:], strict=True)
+    ]
 
 
 def product_detail(session: Session, product_id: int) -> Product:

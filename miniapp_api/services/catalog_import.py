@@ -17,17 +17,18 @@ from sqlalchemy.orm import Session, selectinload
 
 from miniapp_api.services.catalog import ensure_root_categories
 from miniapp_api.services.catalog_search import index_titles
+from miniapp_api.services.chunks import scalars_where_in
 from miniapp_api.services.sheets import (
-    ImportRejected,
+    UPLOAD_LIMITS,
     ImportReport,
     RowResult,
+    SheetImport,
+    SheetLimits,
     SheetRow,
-    describe_columns,
-    missing_columns,
-    read_sheet,
+    run_import,
 )
 from models.catalog import ROOT_CATEGORIES, Product, Sku
-from models.money import MoneyFormatError, yuan_to_fen
+from models.money import MAX_PRICE, MoneyFormatError, fen_to_yuan, yuan_to_fen
 from models.supplier import Supplier
 
 COLUMNS = {
@@ -124,26 +125,23 @@ class ProductRows:
     skus: dict[str, tuple[int, int, str | None]] = field(default_factory=dict)
 
 
-def import_catalog(session: Session, filename: str, stream: IO[bytes]) -> ImportReport:
+def import_catalog(
+    session: Session, filename: str, stream: IO[bytes], *, limits: SheetLimits = UPLOAD_LIMITS
+) -> ImportReport:
     """Check every row, then write all of them in one transaction, or raise ImportRejected
     with the report and write nothing."""
-    rows = read_sheet(filename, stream, COLUMNS)
-    report = ImportReport()
-    missing = missing_columns(rows, REQUIRED)
-    if missing:
-        report.errors.append("缺少必填列：" + describe_columns(COLUMNS, missing))
-    if not rows:
-        report.errors.append("文件中没有数据行")
+    return run_import(session, CATALOG_SHEET, filename, stream, limits)
+
+
+def _check_rows(
+    session: Session, rows: list[SheetRow], report: ImportReport
+) -> dict[str, ProductRows]:
     products: dict[str, ProductRows] = {}
     for row in rows:
         result = RowResult(row.number)
         report.rows.append(result)
-        if not missing:
-            _check_row(row, result, products)
-    if not report.ok:
-        raise ImportRejected(report)
-    _write(session, products, report)
-    return report
+        _check_row(row, result, products)
+    return products
 
 
 def _check_row(row: SheetRow, result: RowResult, products: dict[str, ProductRows]) -> None:
@@ -167,11 +165,14 @@ def _check_row(row: SheetRow, result: RowResult, products: dict[str, ProductRows
     price = stock = None
     if values.get("price"):
         try:
-            price = yuan_to_fen(values["price"])
+            price = yuan_to_fen(values["price"], maximum=MAX_PRICE)
             if price <= 0:
                 result.fail(f"第{row.number}行：价格须大于0")
         except MoneyFormatError:
-            result.fail(f"第{row.number}行：价格须为数字（元），最多两位小数")
+            result.fail(
+                f"第{row.number}行：价格须为数字（元），最多两位小数，"
+                f"不超过{fen_to_yuan(MAX_PRICE)}元"
+            )
     if values.get("stock"):
         text = values["stock"]
         if not text.isdigit() or int(text) > MAX_STOCK:
@@ -227,14 +228,8 @@ def _gather(row, result, products, flags, price, stock, images) -> None:
 def _write(session: Session, products: dict[str, ProductRows], report: ImportReport) -> None:
     categories = {c.name: c for c in ensure_root_categories(session)}
     suppliers = _suppliers(session, {p.fields["supplier"] for p in products.values()})
-    stored = {
-        p.code: p
-        for p in session.scalars(
-            select(Product)
-            .where(Product.code.in_(list(products)))
-            .options(selectinload(Product.skus))
-        )
-    }
+    query = select(Product).options(selectinload(Product.skus))
+    stored = {p.code: p for p in scalars_where_in(session, query, Product.code, products)}
     reindexed = []
     for code, rows in products.items():
         product = stored.get(code)
@@ -277,8 +272,11 @@ def _write(session: Session, products: dict[str, ProductRows], report: ImportRep
 
 def _suppliers(session: Session, names: set[str]) -> dict[str, Supplier]:
     """The suppliers by name, creating those seen for the first time."""
-    found = {s.name: s for s in session.scalars(select(Supplier).where(Supplier.name.in_(names)))}
+    found = {s.name: s for s in scalars_where_in(session, select(Supplier), Supplier.name, names)}
     for name in names - set(found):
         found[name] = Supplier(name=name)
         session.add(found[name])
     return found
+
+
+CATALOG_SHEET = SheetImport(COLUMNS, REQUIRED, _check_rows, _write)

@@ -38,7 +38,7 @@ title, against 0.2 ms here). Neither helps with the page order, which is what co
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,6 +46,7 @@ from sqlalchemy import ColumnElement, bindparam, case, delete, func, insert, nul
 from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session, aliased
 
+from miniapp_api.services.chunks import batches, chunked
 from models.catalog import GramCount, Product, ProductGram
 
 FEW = 1000  # titles holding a gram above which it counts as common
@@ -78,7 +79,7 @@ def index_titles(session: Session, products: Iterable[Product]) -> None:
         session.execute(sql_text("SELECT pg_advisory_xact_lock(:key)"), {"key": _INDEX_LOCK})
     ids = [p.id for p in products]
     touched: set[str] = set()
-    for chunk in _chunks(ids, 500):
+    for chunk in chunked(ids):
         stale = ProductGram.product_id.in_(chunk)
         touched.update(session.scalars(select(ProductGram.gram).where(stale).distinct()))
         session.execute(delete(ProductGram).where(stale))
@@ -94,7 +95,7 @@ def index_titles(session: Session, products: Iterable[Product]) -> None:
         for g in title_grams(p.title)
     ]
     touched.update(row["gram"] for row in rows)
-    for chunk in _chunks(rows, 5000):
+    for chunk in batches(rows, 5000):
         session.execute(insert(ProductGram), chunk)
     recount_grams(session, touched)
 
@@ -105,7 +106,7 @@ def recount_grams(session: Session, grams: Iterable[str] | None = None) -> None:
         session.execute(delete(GramCount))
         session.execute(insert(GramCount).from_select(["gram", "products"], _counted(None)))
         return
-    for chunk in _chunks(sorted(grams), 500):
+    for chunk in chunked(grams):
         session.execute(delete(GramCount).where(GramCount.gram.in_(chunk)))
         session.execute(insert(GramCount).from_select(["gram", "products"], _counted(chunk)))
 
@@ -113,11 +114,6 @@ def recount_grams(session: Session, grams: Iterable[str] | None = None) -> None:
 def _counted(grams: list[str] | None):
     statement = select(ProductGram.gram, func.count()).group_by(ProductGram.gram)
     return statement if grams is None else statement.where(ProductGram.gram.in_(grams))
-
-
-def _chunks(items: list, size: int) -> Iterator[list]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 @dataclass(frozen=True)

@@ -7,16 +7,17 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 
 from openpyxl import Workbook
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from miniapp_api.paging import decode_cursor, page_of
+from miniapp_api.paging import decode_cursor, page_of, text
 from miniapp_api.services.completion import completion_rate
+from miniapp_api.services.spreadsheets import append_row
 from miniapp_api.services.totals import check_year
 from models.ledger import UnitTotal
-from models.money import fen_to_yuan
 from models.ratio import hundredths_to_percent
 from models.reserved_share import (
     CONFIRMED,
@@ -124,7 +125,7 @@ def summary_rows(
     elif status is not None:
         query = query.where(ReservedShare.status == status)
     if cursor:
-        (after_path,) = decode_cursor(cursor, (str,))
+        (after_path,) = decode_cursor(cursor, (text(255),))
         query = query.where(Unit.path > after_path)
     found = session.execute(query.order_by(Unit.path).limit(limit + 1)).all()
     rows, next_cursor = page_of(
@@ -168,30 +169,25 @@ def summary_workbook(
     formula injection belongs there."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(f"{year}年度预留份额")
-    sheet.append(SHEET_HEADERS)
+    append_row(sheet, SHEET_HEADERS)
     for row in _all_rows(session, unit, year, include_self):
-        sheet.append(_sheet_row(row))
+        append_row(sheet, _sheet_row(row))
     counts = summary_counts(session, unit, year, include_self=include_self)
     _, label = completion_label(counts)
-    sheet.append(
-        [f"合计：{counts['total']}个单位，已确认{counts['confirmed']}个", *[""] * 8, label]
+    append_row(
+        sheet, [f"合计：{counts['total']}个单位，已确认{counts['confirmed']}个", *[""] * 8, label]
     )
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
 
 
-def _text(value: str | None) -> str:
-    # TODO(merge): pass user text through the spreadsheet formula-injection guard (safe_text)
-    return value or ""
-
-
-def _sheet_row(row: SummaryRow) -> list[str]:
+def _sheet_row(row: SummaryRow) -> list[str | Decimal]:
     unit, filing = row.unit, row.filing
     parent = unit.parent.name if unit.parent is not None else ""
 
-    def money(value: int | None) -> str:
-        return fen_to_yuan(value) if value is not None else ""
+    def money(value: int | None) -> Decimal | str:
+        return Decimal(value).scaleb(-2) if value is not None else ""
 
     if filing is None:
         cells = ["", "", "", "", "", ""]
@@ -201,13 +197,13 @@ def _sheet_row(row: SummaryRow) -> list[str]:
             money(filing.canteen_total),
             hundredths_to_percent(ratio) if ratio is not None else "",
             money(filing.reserved_share),
-            _text(filing.remark),
-            _text(filing.contact_name),
+            filing.remark or "",
+            filing.contact_name or "",
             " / ".join(p for p in (filing.contact_mobile, filing.contact_phone) if p),
         ]
     return [
-        _text(unit.name),
-        _text(parent),
+        unit.name,
+        parent,
         unit.credit_code or "",
         *cells,
         STATUS_LABELS[row.status],

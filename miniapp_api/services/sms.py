@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from miniapp_api.paging import decode_cursor, page_of
+from miniapp_api.paging import ID, decode_cursor, page_of
 from miniapp_api.sms import SmsSender, SmsSendError
 from miniapp_api.transaction import commit_early
 from models.base import utcnow
@@ -88,7 +88,7 @@ def outbox_page(
     """The outbox, newest first, paged by id."""
     query = select(SmsMessage)
     if cursor:
-        (before_id,) = decode_cursor(cursor, (int,))
+        (before_id,) = decode_cursor(cursor, (ID,))
         query = query.where(SmsMessage.id < before_id)
     rows = list(session.scalars(query.order_by(SmsMessage.id.desc()).limit(limit + 1)))
     return page_of(rows, limit, lambda message: [message.id])

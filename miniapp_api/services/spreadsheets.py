@@ -3,7 +3,10 @@
 People add these up in Excel or WPS, so amounts are numeric cells shown with two decimals
 (never text, never a float: the exact yuan from integer fen), headers are Chinese, and each
 column is as wide as its longest cell. Text cells are written by one function, `put_text`,
-the single place for any rule about text (such as refusing to let a cell start a formula).
+the single place for any rule about text: a spreadsheet program reads a cell starting with =,
++, -, @, a tab or a carriage return as a formula (or turns it into one once edited), so a unit
+named `=HYPERLINK("http://…","点我")` would become a live link in its superior's sheet. Such
+text is written as a string cell with the "quote prefix" style, as typing a leading ' does.
 """
 
 from __future__ import annotations
@@ -15,11 +18,14 @@ from decimal import Decimal
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell import Cell, WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet.worksheet import Worksheet
 
 MONEY_FORMAT = "#,##0.00"
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 TEXT, MONEY, INTEGER = "text", "money", "integer"
 MIN_WIDTH, MAX_WIDTH = 8, 60
 
@@ -31,9 +37,29 @@ class Column:
 
 
 def put_text(sheet: Worksheet, row: int, column: int, value: str | None) -> None:
-    """A text cell, always stored as text."""
-    cell = sheet.cell(row=row, column=column, value=value or "")
+    """A text cell, always stored as text, never read as a formula."""
+    _as_text(sheet.cell(row=row, column=column, value=value or ""))
+
+
+def _as_text(cell: Cell) -> Cell:
     cell.data_type = "s"
+    if cell.value.startswith(FORMULA_STARTS):
+        cell.quotePrefix = True
+    return cell
+
+
+def append_row(sheet: Worksheet | WriteOnlyWorksheet, values: Iterable[Any]) -> None:
+    """Append one row to a sheet written row by row (write-only ones too): text as text that
+    never starts a formula, exact yuan (Decimal) as money, anything else as it is."""
+    cells = []
+    for value in values:
+        cell = WriteOnlyCell(sheet, value=value)
+        if isinstance(value, str):
+            _as_text(cell)
+        elif isinstance(value, Decimal):
+            cell.number_format = MONEY_FORMAT
+        cells.append(cell)
+    sheet.append(cells)
 
 
 def put_money(sheet: Worksheet, row: int, column: int, fen: int) -> None:

@@ -15,7 +15,7 @@ from sqlalchemy import Integer, cast, delete, func, insert, select, text
 from sqlalchemy.orm import Session, aliased, scoped_session
 
 from miniapp_api.errors import InvalidRequest
-from miniapp_api.paging import decode_cursor, page_of
+from miniapp_api.paging import ID, decode_cursor, page_of
 from miniapp_api.services.completion import completion_rate, confirmed_share
 from miniapp_api.services.units import lock_tree
 from models.calendar import FIRST_YEAR, current_year
@@ -124,7 +124,7 @@ def own_entries(
     if source is not None:
         query = query.where(Entry.source == source)
     if cursor:
-        (after_id,) = decode_cursor(cursor, (int,))
+        (after_id,) = decode_cursor(cursor, (ID,))
         query = query.where(Entry.id < after_id)
     rows = list(session.scalars(query.order_by(Entry.id.desc()).limit(limit + 1)))
     return page_of(rows, limit, lambda entry: [entry.id])

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from miniapp_api.errors import Conflict, DomainError, InvalidRequest, NotFound
 from miniapp_api.services.audit import record_admin_action
+from miniapp_api.services.chunks import scalars_where_in
 from models.admin import Admin
 from models.base import utcnow
 from models.calendar import CHINA
@@ -28,7 +29,6 @@ from models.unit import ACTIVE, MERGED, REVOKED, Unit, UnitBinding, subtree_cond
 SEARCH_LIMIT = 20
 _TREE_LOCK = (8320, -1)  # advisory lock keys of the tree (class 8320: the ledger's)
 _TREE_LOCK_HELD = "units_tree_lock"
-_LOOKUP_CHUNK = 500  # values per IN (...): well under every driver's parameter limit
 
 
 def unit_not_found() -> NotFound:
@@ -48,16 +48,15 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def units_where_in(session: Session, column, values: Iterable[str]) -> list[Unit]:
-    """The units whose `column` is one of `values` (an import's names or codes), a few
-    hundred values per query."""
-    values = sorted(set(values) - {""})
-    found: dict[int, Unit] = {}
-    for start in range(0, len(values), _LOOKUP_CHUNK):
-        chunk = values[start : start + _LOOKUP_CHUNK]
-        for unit in session.scalars(select(Unit).where(column.in_(chunk))):
-            found[unit.id] = unit
-    return list(found.values())
+def units_where_in(
+    session: Session, column, values: Iterable[str], *, within: Unit | None = None
+) -> list[Unit]:
+    """The units whose `column` is one of `values` (an import's names or codes), only those
+    in the subtree of `within` when it is given (rule 7: an admin's reach)."""
+    query = select(Unit)
+    if within is not None:
+        query = query.where(subtree_condition(within.path))
+    return scalars_where_in(session, query, column, values)
 
 
 def search_units(session: Session, *, q: str | None = None, credit_code: str | None = None):

@@ -2,26 +2,29 @@
 
 Every row is checked and gets every problem it has; nothing is written unless all rows are
 fine. A superior may be stored already or defined earlier in the file. A row whose credit code
-(or, for a unit without one, full name) is already stored updates that unit.
+(or, for a unit without one, full name) is already stored updates that unit. A finance admin's
+file is resolved within their reach only (rule 7): a superior or a unit outside it is unknown.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import IO
 
 from sqlalchemy.orm import Session
 
 from miniapp_api.services.sheets import (
-    ImportRejected,
+    UPLOAD_LIMITS,
     ImportReport,
     RowResult,
+    SheetImport,
+    SheetLimits,
     SheetRow,
-    SheetUnreadable,
-    describe_columns,
-    missing_columns,
-    read_sheet,
+    run_import,
+    shown,
 )
 from miniapp_api.services.units import (
     hold_units_for_moves,
@@ -68,6 +71,7 @@ LEVEL_NAMES = {
 }
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
 NAME_MAX, CONTACT_MAX = 200, 50
+REQUIRED = ("name", "budget_level")
 
 
 @dataclass
@@ -86,20 +90,26 @@ class PlannedUnit:
 
 
 def import_units(
-    session: Session, filename: str, stream: IO[bytes], *, scope: Unit | None = None
+    session: Session,
+    filename: str,
+    stream: IO[bytes],
+    *,
+    scope: Unit | None = None,
+    limits: SheetLimits = UPLOAD_LIMITS,
 ) -> ImportReport:
     """Check every row, then write all of them or none. `scope` limits a finance admin's import
     to units strictly below their own unit (rule 7)."""
-    rows = read_sheet(filename, stream, COLUMNS)
-    report = ImportReport()
-    missing = missing_columns(rows, ["name", "budget_level"])
-    if missing:
-        problem = f"缺少必需的列：{describe_columns(COLUMNS, missing)}"
-        raise SheetUnreadable(details={"file": [problem]})
+    kind = SheetImport(COLUMNS, REQUIRED, partial(_check_rows, scope=scope), _write_plans)
+    return run_import(session, kind, filename, stream, limits)
+
+
+def _check_rows(
+    session: Session, rows: list[SheetRow], report: ImportReport, *, scope: Unit | None
+) -> tuple[list[PlannedUnit], _StoredUnits]:
     # every check below reads the tree as the last tree change left it (two imports that would
     # make A the parent of B and B the parent of A: the second one sees the first's move)
     lock_tree(session)
-    stored = _StoredUnits(session, rows)
+    stored = _StoredUnits(session, rows, scope)
     plans: list[PlannedUnit] = []
     by_code: dict[str, PlannedUnit] = {}
     by_name: dict[str, list[PlannedUnit]] = {}
@@ -112,16 +122,21 @@ def import_units(
             if plan.credit_code:
                 by_code[plan.credit_code] = plan
             by_name.setdefault(plan.name, []).append(plan)
-    if not report.ok:
-        raise ImportRejected(report)
-    _write(session, plans, stored, report)
-    return report
+    return plans, stored
+
+
+def _write_plans(
+    session: Session, planned: tuple[list[PlannedUnit], _StoredUnits], report: ImportReport
+) -> None:
+    _write(session, *planned, report)
 
 
 class _StoredUnits:
-    """The stored units a file names (by code or name), fetched in a few queries."""
+    """The stored units a file names (by code or name), fetched in a few queries, only those
+    within `scope` when it is given (rule 7): a unit outside the importer's reach is as unknown
+    as one that does not exist."""
 
-    def __init__(self, session: Session, rows: list[SheetRow]) -> None:
+    def __init__(self, session: Session, rows: list[SheetRow], scope: Unit | None) -> None:
         codes = {
             normalise(r.values.get(column, ""))
             for r in rows
@@ -132,10 +147,32 @@ class _StoredUnits:
         }
         self.by_code: dict[str, Unit] = {}
         self.by_name: dict[str, list[Unit]] = {}
-        for unit in units_where_in(session, Unit.credit_code, codes):
+        for unit in units_where_in(session, Unit.credit_code, codes, within=scope):
             self.by_code[unit.credit_code] = unit  # type: ignore[index]
-        for unit in units_where_in(session, Unit.name, names):
+        for unit in units_where_in(session, Unit.name, names, within=scope):
             self.by_name.setdefault(unit.name, []).append(unit)
+        # codes held by units outside the reach: such a row can neither update nor create
+        self.codes_elsewhere: set[str] = set()
+        if scope is not None:
+            held = units_where_in(session, Unit.credit_code, codes - set(self.by_code))
+            self.codes_elsewhere = {unit.credit_code for unit in held}  # type: ignore[misc]
+
+    def parent(self, kind: str, value: str, result: RowResult | None = None) -> Unit | None:
+        """The stored unit a row names as its superior: by code, or the one active unit of
+        that name (an inactive one if none is active, for the report to say so). Several
+        active units of one name are refused, naming them."""
+        if kind == "code":
+            return self.by_code.get(value)
+        candidates = self.by_name.get(value, [])
+        active = [unit for unit in candidates if unit.is_active]
+        if len(active) > 1:
+            if result is not None:
+                named = "、".join(unit.credit_code or f"编号{unit.id}" for unit in active)
+                result.fail(
+                    f"上级单位“{shown(value)}”有多个同名单位（{named}），请改填上级单位统一信用代码"
+                )
+            return None
+        return active[0] if active else (candidates[0] if candidates else None)
 
 
 def _check_row(
@@ -167,21 +204,23 @@ def _check_row(
     if not level_text:
         result.fail("预算级次不能为空")
     elif level is None:
-        result.fail(f"预算级次“{level_text}”无效，应为中央、省级、市级、县级或乡镇级")
+        result.fail(f"预算级次“{shown(level_text)}”无效，应为中央、省级、市级、县级或乡镇级")
 
     contact_name = values.get("contact_name", "").strip() or None
     if contact_name and len(contact_name) > CONTACT_MAX:
         result.fail(f"联系人不能超过{CONTACT_MAX}个字符")
     mobile = values.get("contact_mobile", "").replace(" ", "").replace("-", "") or None
     if mobile and not MOBILE.match(mobile):
-        result.fail(f"联系人手机号“{values.get('contact_mobile')}”格式不正确，应为11位手机号")
+        result.fail(
+            f"联系人手机号“{shown(values.get('contact_mobile', ''))}”格式不正确，应为11位手机号"
+        )
 
     existing = _existing_unit(name, code, stored, result) if name else None
     parent_key = _parent_key(values, result)
     if parent_key is not None:
         _check_parent(parent_key, stored, by_code, by_name, result, existing)
     if scope is not None:
-        _check_scope(existing, parent_key, stored, by_code, by_name, scope, result)
+        _check_scope(existing, code, parent_key, stored, scope, result)
     if result.status == "error":
         return None
     return PlannedUnit(
@@ -211,7 +250,7 @@ def _existing_unit(
     return same_name[0] if same_name else None
 
 
-def _parent_key(values: dict[str, str], result: RowResult) -> tuple[str, str] | None:
+def _parent_key(values: Mapping[str, str], result: RowResult) -> tuple[str, str] | None:
     parent_code = normalise(values.get("parent_credit_code", ""))
     if parent_code:
         problems = credit_code_problems(parent_code)
@@ -235,58 +274,41 @@ def _check_parent(
     in_file = by_code.get(value) if kind == "code" else None
     if kind == "name" and value in by_name:
         if len(by_name[value]) > 1:
-            result.fail(f"上级单位“{value}”在本文件中有多个同名单位，请改填上级单位统一信用代码")
+            result.fail(
+                f"上级单位“{shown(value)}”在本文件中有多个同名单位，请改填上级单位统一信用代码"
+            )
             return
         in_file = by_name[value][0]
     if in_file is not None:
         if in_file.existing is not None and not in_file.existing.is_active:
-            result.fail(f"上级单位“{value}”已撤销或合并")
+            result.fail(f"上级单位“{shown(value)}”已撤销或合并")
         return
-    if kind == "code":
-        parent = stored.by_code.get(value)
-    else:
-        candidates = stored.by_name.get(value, [])
-        active = [unit for unit in candidates if unit.is_active]
-        if len(active) > 1:
-            result.fail(f"上级单位“{value}”有多个同名单位，请改填上级单位统一信用代码")
-            return
-        parent = active[0] if active else (candidates[0] if candidates else None)
+    known_problems = len(result.errors)
+    parent = stored.parent(kind, value, result)
+    if len(result.errors) > known_problems:
+        return
     if parent is None:
-        result.fail(f"上级单位“{value}”不存在（须已导入，或在本文件中位于本行之前）")
+        result.fail(f"上级单位“{shown(value)}”不存在（须已导入，或在本文件中位于本行之前）")
     elif parent.status != ACTIVE:
-        result.fail(f"上级单位“{value}”已撤销或合并")
+        result.fail(f"上级单位“{shown(value)}”已撤销或合并")
     elif existing is not None and parent.path.startswith(existing.path):
         result.fail("上级单位不能是本单位或其下级单位")
 
 
 def _check_scope(
     existing: Unit | None,
+    code: str | None,
     parent_key: tuple[str, str] | None,
     stored: _StoredUnits,
-    by_code: dict[str, PlannedUnit],
-    by_name: dict[str, list[PlannedUnit]],
     scope: Unit,
     result: RowResult,
 ) -> None:
-    """A finance admin imports only below their own unit (rule 7)."""
-
-    def below_scope(unit: Unit) -> bool:
-        return unit.path.startswith(scope.path)
-
-    if existing is not None and (existing.id == scope.id or not below_scope(existing)):
+    """A finance admin imports only strictly below their own unit (rule 7); units outside
+    their reach were never looked up (_StoredUnits), so a row cannot name one."""
+    if (existing is not None and existing.id == scope.id) or code in stored.codes_elsewhere:
         result.fail("无权修改该单位：只能导入本单位的下级单位")
-        return
-    if parent_key is None:
+    elif parent_key is None:
         result.fail("须填写上级单位：只能导入本单位的下级单位")
-        return
-    kind, value = parent_key
-    if (kind == "code" and value in by_code) or (kind == "name" and value in by_name):
-        return  # a unit of this file, itself checked against the scope
-    parents = (
-        [stored.by_code[value]] if kind == "code" and value in stored.by_code else []
-    ) or stored.by_name.get(value, [])
-    if parents and not any(below_scope(unit) for unit in parents):
-        result.fail("上级单位不在本单位及下级范围内")
 
 
 def _write(
@@ -355,8 +377,4 @@ def _resolve_parent(
     kind, value = key
     if f"{kind}:{value}" in placed:
         return placed[f"{kind}:{value}"]
-    if kind == "code":
-        return stored.by_code[value]
-    candidates = stored.by_name[value]
-    active = [unit for unit in candidates if unit.is_active]
-    return active[0] if active else candidates[0]
+    return stored.parent(kind, value)

@@ -16,7 +16,7 @@ from sqlalchemy import case, func, insert, select
 from sqlalchemy.orm import Session
 
 from miniapp_api.errors import Conflict, Forbidden, InvalidRequest, NotFound
-from miniapp_api.paging import decode_cursor, page_of
+from miniapp_api.paging import ID, decode_cursor, page_of
 from miniapp_api.services.audit import record_admin_action
 from miniapp_api.services.ledger import book_entry
 from miniapp_api.services.voucher_codes import CodeKeys, lookup_hash, new_codes, seal
@@ -133,7 +133,7 @@ def list_batches(
     if admin.role == UNION_ADMIN:
         statement = statement.where(VoucherBatch.unit_id == admin.unit_id)
     if cursor:
-        (before_id,) = decode_cursor(cursor, (int,))
+        (before_id,) = decode_cursor(cursor, (ID,))
         statement = statement.where(VoucherBatch.id < before_id)
     rows = list(session.scalars(statement).unique())
     return page_of(rows, limit, lambda batch: [batch.id])

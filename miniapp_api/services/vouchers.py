@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from miniapp_api.errors import Conflict, Forbidden, InvalidRequest, NotFound
-from miniapp_api.paging import decode_cursor, page_of
+from miniapp_api.paging import ID, decode_cursor, page_of
 from miniapp_api.services.audit import record_admin_action
 from miniapp_api.services.voucher_codes import CodeKeys, lookup_hash, normalized
 from miniapp_api.transaction import commit_early
@@ -142,7 +142,7 @@ def wallet(
         .limit(limit + 1)
     )
     if cursor:
-        (before_id,) = decode_cursor(cursor, (int,))
+        (before_id,) = decode_cursor(cursor, (ID,))
         statement = statement.where(Voucher.id < before_id)
     rows = list(session.scalars(statement).unique())
     return page_of(rows, limit, lambda voucher: [voucher.id])

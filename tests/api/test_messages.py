@@ -167,7 +167,7 @@ def test_an_import_without_known_columns_lists_the_expected_ones_in_chinese(clie
     assert response.status_code == 422
     details = _chinese_error(response)["details"]
     assert details["expected_columns"][:2] == ["预算单位名称", "上级预算单位名称"]
-    assert "预算单位统一信用代码" in details["file"][0]
+    assert "预算单位统一信用代码" in details["errors"][0]
 
 
 def test_an_english_sheet_without_known_columns_is_told_the_english_ones(client):

@@ -189,18 +189,20 @@ def test_the_spreadsheet_has_the_platforms_columns_and_the_label(client, city, f
         "联系电话",
         "状态",
     )
+    # amounts are numbers people can add up, shown with two decimals
     assert rows[1] == (
         "某中学",
         "某市财政局",
         None,
-        "3000000.00",
+        3000000,
         "20.00",
-        "600000.00",
+        600000,
         None,
         "王老师",
         "13800138000 / 0371-1234567",
         "已确认",
     )
+    assert load_workbook(io.BytesIO(response.data)).active["F2"].number_format == "#,##0.00"
     assert rows[2][0] == "某小学" and rows[2][-1] == "未填报"
     assert rows[-1][-1] == "未全部完成"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from miniapp_api.services.sheets import ImportRejected, SheetUnreadable
+from miniapp_api.services.sheets import ImportRejected
 from miniapp_api.services.totals import unit_figures, verify_totals
 from miniapp_api.services.units_import import import_units
 from models import Unit, db
@@ -209,7 +209,7 @@ def test_a_finance_admin_imports_only_below_their_own_unit():
 
 
 def test_a_file_without_the_required_columns_is_refused_as_a_whole():
-    with pytest.raises(SheetUnreadable) as refused:
+    with pytest.raises(ImportRejected) as refused:
         _import([["name", "contact_name"], ["某单位", "张三"]])
 
-    assert "budget_level" in refused.value.details["file"][0]
+    assert "budget_level" in refused.value.report.errors[0]
