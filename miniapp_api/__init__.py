@@ -92,6 +92,7 @@ def _bind_extensions(app: Flask) -> None:
     from miniapp_api.error_handlers import ServiceApi, register_error_handlers
     from miniapp_api.extensions import db, limiter, migrate
     from wx_client import WxClient
+    from wx_client.pay import WeChatPayV2
 
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         settings.INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
@@ -107,6 +108,7 @@ def _bind_extensions(app: Flask) -> None:
     limiter.init_app(app)
     app.extensions["miniapp_api"] = api
     app.extensions["wx_client"] = app.config.get("WX_CLIENT") or WxClient.from_config(app.config)
+    app.extensions["wx_pay"] = app.config.get("WX_PAY") or WeChatPayV2.from_config(app.config)
     register_error_handlers(app)
 
 

@@ -24,7 +24,44 @@ class Job:
     run: Callable[[Session, datetime], int]  # returns how many things it changed
 
 
-JOBS: list[Job] = []
+def _gateway():
+    from flask import current_app
+
+    return current_app.extensions["wx_pay"]
+
+
+def _cancel_unpaid_orders(session: Session, now: datetime) -> int:
+    from miniapp_api.services.order_jobs import cancel_unpaid_orders
+
+    return cancel_unpaid_orders(session, _gateway(), now)
+
+
+def _complete_shipped_orders(session: Session, now: datetime) -> int:
+    from flask import current_app
+
+    from miniapp_api.services.order_jobs import complete_shipped_orders
+
+    return complete_shipped_orders(session, now, days=int(current_app.config["AUTO_COMPLETE_DAYS"]))
+
+
+def _query_pending_payments(session: Session, now: datetime) -> int:
+    from miniapp_api.services.order_jobs import query_pending_payments
+
+    return query_pending_payments(session, _gateway(), now)
+
+
+def _follow_refunds(session: Session, now: datetime) -> int:
+    from miniapp_api.services.order_jobs import follow_refunds
+
+    return follow_refunds(session, _gateway(), now)
+
+
+JOBS: list[Job] = [
+    Job("query_pending_payments", _query_pending_payments),
+    Job("cancel_unpaid_orders", _cancel_unpaid_orders),
+    Job("complete_shipped_orders", _complete_shipped_orders),
+    Job("follow_refunds", _follow_refunds),
+]
 
 
 def run_due_jobs(session: Session, now: datetime) -> dict[str, int]:

@@ -7,10 +7,12 @@ from models.catalog import Category, GramCount, Product, ProductGram, Sku
 from models.employee import Employee
 from models.idempotency import IdempotencyKey
 from models.ledger import Entry, UnitTotal
+from models.order import Address, Order, OrderItem
 from models.supplier import Supplier
 from models.unit import Unit, UnitBinding
 
 __all__ = [
+    "Address",
     "Admin",
     "AuditEntry",
     "Base",
@@ -19,6 +21,8 @@ __all__ = [
     "Entry",
     "GramCount",
     "IdempotencyKey",
+    "Order",
+    "OrderItem",
     "Product",
     "ProductGram",
     "Sku",

@@ -23,6 +23,9 @@ AUDIT_ACTIONS = (
     "admin.create",
     "admin.disable",
     "admin.set_password",
+    "order.ship",
+    "order.refund_approve",
+    "order.refund_reject",
 )
 
 

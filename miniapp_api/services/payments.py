@@ -1,0 +1,216 @@
+"""WeChat Pay around the order's life (DOMAIN.md, "Payment by WeChat Pay"; rules 1 and 4).
+
+Every function here calls the payment gateway, so each commits the order's state first
+(`commit_early`) and holds no row lock across the call; after the call it locks the order
+again, reads it afresh and moves it through services/order_states.py. Values needed for the
+call are read into locals before committing: touching an expired ORM attribute afterwards
+would begin a new transaction (on SQLite, a write lock) across the call.
+
+An order becomes paid only from a notification or an order query whose signature, app id,
+merchant id and amount were checked. A payment WeChat reports for an order already cancelled
+is refunded and never counted.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from miniapp_api.errors import Conflict
+from miniapp_api.services import order_states
+from miniapp_api.services.order_states import InvalidState, lock_order
+from miniapp_api.transaction import commit_early
+from models.employee import Employee
+from models.order import PAID, PENDING_PAYMENT, REFUNDING, Order
+from wx_client import WxError
+from wx_client.pay import NoticeRejected, PaymentGateway, PaymentState
+
+log = logging.getLogger("miniapp.payments")
+
+BEFORE_WECHAT = "the order's state is committed before WeChat Pay is called"
+
+
+class PaymentExpired(Conflict):
+    code = "payment_expired"
+    message = "订单已超过支付时限，请重新下单"
+
+
+@dataclass(frozen=True)
+class NoticeOutcome:
+    ok: bool
+    message: str = "OK"
+
+
+def payment_params(
+    session: Session, gateway: PaymentGateway, order_no: str, *, client_ip: str, now: datetime
+) -> dict[str, str]:
+    """The signed `wx.requestPayment` parameters of an unpaid order. The prepaid WeChat order
+    is opened once; later calls sign its stored prepay_id again."""
+    order = session.scalars(select(Order).where(Order.order_no == order_no)).one()
+    if order.status != PENDING_PAYMENT:
+        raise InvalidState(order.status)
+    if now >= order.pay_expires_at:
+        raise PaymentExpired(details={"pay_expires_at": order.pay_expires_at.isoformat()})
+    if order.prepay_id:
+        return gateway.payment_params(order.prepay_id, order_no)
+    description = (order.items[0].title if order.items else "832平台商品")[:40]
+    amount, expires_at = order.cash_amount, order.pay_expires_at
+    openid = session.get(Employee, order.employee_id).openid  # type: ignore[union-attr]
+    commit_early(session, BEFORE_WECHAT)
+    prepay_id = gateway.open_payment(
+        order_no=order_no,
+        amount=amount,
+        description=description,
+        openid=openid,
+        client_ip=client_ip,
+        expires_at=expires_at,
+    )
+    order = lock_order(session, order_no)
+    if order.prepay_id is None:
+        order.prepay_id = prepay_id
+        order.payment_opened_at = now
+        session.flush()
+    return gateway.payment_params(order.prepay_id, order_no)
+
+
+def receive_notice(
+    session: Session, gateway: PaymentGateway, body: bytes, *, now: datetime
+) -> NoticeOutcome:
+    """WeChat's payment notification: counted once when verified and matching; anything
+    unverifiable or not matching changes nothing and is answered FAIL (WeChat then sends it
+    again); a payment that failed, a duplicate or a late copy is answered SUCCESS."""
+    try:
+        notice = gateway.parse_notice(body)
+    except NoticeRejected as exc:
+        log.warning("payment notification rejected: %s", exc)
+        return NoticeOutcome(False, "签名或商户信息不符")
+    if not notice.success:
+        log.info("payment notification for %s: payment failed", notice.out_trade_no)
+        return NoticeOutcome(True)
+    try:
+        order = lock_order(session, notice.out_trade_no)
+    except order_states.OrderNotFound:
+        log.warning("payment notification for unknown order %s", notice.out_trade_no)
+        return NoticeOutcome(False, "订单不存在")
+    if notice.total_fee != order.cash_amount or not notice.transaction_id:
+        log.warning("payment notification for %s: amount does not match", order.order_no)
+        return NoticeOutcome(False, "金额不符")
+    order_states.record_verified_payment(
+        order,
+        transaction_id=notice.transaction_id,
+        paid_at=notice.paid_at or now,
+        now=now,
+    )
+    session.flush()
+    _send_refund_if_due(session, gateway, order, now)
+    return NoticeOutcome(True)
+
+
+def settle_from_query(
+    session: Session, gateway: PaymentGateway, order_no: str, state: PaymentState, now: datetime
+) -> Order:
+    """Apply what an order query (already verified by the gateway) said, under the row lock."""
+    order = lock_order(session, order_no)
+    if state.paid and state.transaction_id and state.total_fee == order.cash_amount:
+        order_states.record_verified_payment(
+            order, transaction_id=state.transaction_id, paid_at=state.paid_at or now, now=now
+        )
+        session.flush()
+    elif state.paid:
+        log.warning("order %s: WeChat reports another amount, not counted", order_no)
+    return order
+
+
+def cancel_unpaid_order(
+    session: Session, gateway: PaymentGateway, order_no: str, *, now: datetime
+) -> Order:
+    """Cancel an unpaid order (the buyer, or the payment timeout): WeChat is asked first, and
+    an order it reports paid becomes paid instead; otherwise the WeChat order is closed (so it
+    can no longer be paid) and stock and vouchers are released. Raises WxError, changing
+    nothing, when WeChat cannot be asked."""
+    order = session.scalars(select(Order).where(Order.order_no == order_no)).one()
+    has_prepay = order.prepay_id is not None
+    commit_early(session, BEFORE_WECHAT)
+    if has_prepay:
+        state = gateway.query_payment(order_no)
+        if not state.paid:
+            state = gateway.close_payment(order_no) or state
+        if state.paid:
+            order = settle_from_query(session, gateway, order_no, state, now)
+            if order.status != PENDING_PAYMENT:
+                return order
+    order = lock_order(session, order_no)
+    if order.status == PENDING_PAYMENT:
+        order_states.cancel_unpaid(session, order, now)
+    return order
+
+
+def cancel_order(
+    session: Session, gateway: PaymentGateway, order_no: str, *, now: datetime
+) -> Order:
+    """The buyer cancels: an unpaid order as above; a paid one not yet shipped is refunded."""
+    order = session.scalars(select(Order).where(Order.order_no == order_no)).one()
+    if order.status == PENDING_PAYMENT:
+        return cancel_unpaid_order(session, gateway, order_no, now=now)
+    order = lock_order(session, order_no)
+    if order.status != PAID:
+        raise InvalidState(order.status)
+    order_states.cancel_paid(session, order, now)
+    _send_refund_if_due(session, gateway, order, now)
+    return order
+
+
+def approve_refund(
+    session: Session, gateway: PaymentGateway, order: Order, *, now: datetime
+) -> Order:
+    """An after-sales refund approved: refunding now, reversed when WeChat confirms (rule 4).
+    The caller has locked the order and recorded the approval in this transaction."""
+    order_states.approve_refund(session, order, now)
+    _send_refund_if_due(session, gateway, order, now)
+    return order
+
+
+def submit_refund(session: Session, gateway: PaymentGateway, order_no: str, now: datetime) -> bool:
+    """Ask WeChat for the refund of a refunding order (idempotent per refund number). On a
+    failure the order stays refunding and the refunds job tries again. True when accepted."""
+    order = session.scalars(select(Order).where(Order.order_no == order_no)).one()
+    if order.status != REFUNDING or order.refund_submitted_at is not None:
+        return False
+    refund_no, total, amount = order.refund_no, order.cash_amount, order.refund_amount
+    commit_early(session, BEFORE_WECHAT)
+    try:
+        gateway.refund(order_no=order_no, refund_no=refund_no, total=total, amount=amount)  # type: ignore[arg-type]
+    except WxError as exc:
+        log.warning("refund of %s not accepted (%s); the refunds job retries", order_no, exc)
+        return False
+    order = lock_order(session, order_no)
+    if order.status == REFUNDING and order.refund_submitted_at is None:
+        order.refund_submitted_at = now
+        session.flush()
+    return True
+
+
+def confirm_refund(session: Session, gateway: PaymentGateway, order_no: str, now: datetime) -> bool:
+    """Ask WeChat whether a submitted refund was paid back; if so the order is refunded."""
+    order = session.scalars(select(Order).where(Order.order_no == order_no)).one()
+    refund_no = order.refund_no
+    commit_early(session, BEFORE_WECHAT)
+    if not gateway.refund_succeeded(refund_no):  # type: ignore[arg-type]
+        return False
+    order = lock_order(session, order_no)
+    if order.status != REFUNDING:
+        return False
+    order_states.finish_refund(session, order, now)
+    session.flush()
+    return True
+
+
+def _send_refund_if_due(
+    session: Session, gateway: PaymentGateway, order: Order, now: datetime
+) -> None:
+    if order.status == REFUNDING and order.refund_amount and order.refund_submitted_at is None:
+        submit_refund(session, gateway, order.order_no, now)
