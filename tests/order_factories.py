@@ -121,3 +121,24 @@ def pay_through_fake(fake_state, order_no: str) -> str:
 
 def ago(**delta) -> datetime:
     return datetime.now(UTC) - timedelta(**delta)
+
+
+def paid(client, fake_state, buyer: Buyer, sku_id: int, quantity: int = 1) -> dict:
+    """An order placed and paid: WeChat (the fake) has the payment and notified it."""
+    order = placed(client, buyer, sku_id, quantity)["order"]
+    transaction_id = pay_through_fake(fake_state, order["order_no"])
+    cash = int(order["cash_amount"].replace(".", ""))
+    body = notification(order["order_no"], cash, transaction_id=transaction_id)
+    assert notify(client, body) == "SUCCESS"
+    return order
+
+
+def shipped(client, fake_state, buyer: Buyer, sku: Sku, shipper_headers: dict) -> str:
+    order_no = paid(client, fake_state, buyer, sku.id)["order_no"]
+    response = client.post(
+        f"/api/v1/admin/orders/{order_no}/ship",
+        json={"carrier": "顺丰", "tracking_no": "SF0001"},
+        headers=shipper_headers,
+    )
+    assert response.status_code == 200, response.get_json()
+    return order_no
