@@ -11,13 +11,19 @@ from sqlalchemy.orm import Session
 
 from miniapp_api.demo.catalog import load_demo_catalog
 from miniapp_api.demo.ledger import load_demo_ledger
+from miniapp_api.demo.orders import load_demo_orders
 from miniapp_api.demo.units import load_demo_units
 from miniapp_api.transaction import unit_of_work
 
 # Each feature adds a loader: it writes its demo rows and returns lines for the walkthrough
 # (shell commands that use $API and $FAKE, which the walkthrough sets first). In order.
 DemoLoader = Callable[[Session], list[str]]
-DEMO_LOADERS: list[DemoLoader] = [load_demo_units, load_demo_catalog, load_demo_ledger]
+DEMO_LOADERS: list[DemoLoader] = [
+    load_demo_units,
+    load_demo_catalog,
+    load_demo_ledger,
+    load_demo_orders,
+]
 
 
 def load_demo_data(session: Session) -> list[str]:
