@@ -31,9 +31,18 @@ log = logging.getLogger("miniapp.wx_pay")
 MAX_NOTIFICATION_BYTES = 16 * 1024
 
 
+# wechatpy's modules that log what they sign (the string with the pay key) or send, at DEBUG
+_WECHATPY_PAY_LOGGERS = ("wechatpy.pay", "wechatpy.pay.utils", "wechatpy.pay.api.jsapi")
+
+
 def quiet_wechatpy_pay_logs() -> None:
-    """wechatpy.pay logs the signed string (pay key included) at DEBUG: never let it out."""
-    logging.getLogger("wechatpy.pay").setLevel(logging.INFO)
+    """wechatpy.pay logs the signed string (pay key included) at DEBUG: never let it out.
+    Checked before every call, since logging set-ups (fileConfig, dictConfig) reset the levels
+    of loggers they find."""
+    for name in _WECHATPY_PAY_LOGGERS:
+        logger = logging.getLogger(name)
+        if logger.level < logging.INFO:
+            logger.setLevel(logging.INFO)
 
 
 class PayRejected(WxError):
@@ -180,6 +189,7 @@ class WeChatPayV2(PaymentGateway):
         return prepay_id
 
     def payment_params(self, prepay_id, order_no):
+        quiet_wechatpy_pay_logs()
         params = dict(self._pay.jsapi.get_jsapi_params(prepay_id))
         params["out_trade_no"] = order_no
         return params
@@ -226,6 +236,7 @@ class WeChatPayV2(PaymentGateway):
     def parse_notice(self, body):
         if len(body) > MAX_NOTIFICATION_BYTES:
             raise NoticeRejected("too large")
+        quiet_wechatpy_pay_logs()
         try:
             data = self._pay.parse_payment_result(body)
         except (InvalidSignatureException, ExpatError, ValueError) as exc:
@@ -280,6 +291,7 @@ class WeChatPayV2(PaymentGateway):
             raise error("mch_id is not ours")
 
     def _call(self, endpoint: str, call) -> dict[str, Any]:
+        quiet_wechatpy_pay_logs()
         try:
             answer = call()
         except requests.Timeout as exc:
