@@ -19,7 +19,6 @@ from miniapp_api.schemas.orders import (
 )
 from miniapp_api.services import order_states, payments
 from miniapp_api.services.orders import LineRequest, list_own_orders, own_order, place_order
-from miniapp_api.transaction import commit_early
 from miniapp_api.wechat import wx_pay
 from models.base import utcnow
 from models.order import PENDING_PAYMENT
@@ -58,10 +57,11 @@ def create_order(body: dict):
     order_no = order.order_no
     payment, payment_error = None, None
     if order.status == PENDING_PAYMENT:
-        commit_early(db.session, "the order and its held stock are committed before WeChat")
+        wanted = payments.payment_request(db.session, order)
         try:
-            payment = payments.payment_params(
-                db.session, wx_pay(), order_no, client_ip=_client_ip(), now=now
+            # commits the order and its held stock before WeChat is called
+            payment = payments.open_payment(
+                db.session, wx_pay(), wanted, client_ip=_client_ip(), now=now
             )
         except WxError as exc:
             db.session.rollback()

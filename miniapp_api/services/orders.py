@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, contains_eager, joinedload, selectinload
 
 from miniapp_api.errors import Conflict, DomainError, Forbidden, InvalidRequest
 from miniapp_api.paging import decode_cursor, page_of
@@ -162,7 +162,7 @@ def _skus_on_shelf(session: Session, sku_ids: list[int]) -> dict[int, Sku]:
             select(Sku)
             .join(Product)
             .where(Sku.id.in_(sku_ids), Product.on_shelf.is_(True))
-            .options(selectinload(Sku.product))
+            .options(contains_eager(Sku.product))
         )
     }
     missing = [sku_id for sku_id in sku_ids if sku_id not in skus]
@@ -186,7 +186,11 @@ def _insert_with_fresh_number(session: Session, order: Order, now: datetime) -> 
 
 def own_order(session: Session, employee_id: int, order_no: str) -> Order:
     """The employee's own order; anyone else's is simply not found."""
-    order = session.scalars(select(Order).where(Order.order_no == order_no)).one_or_none()
+    order = session.scalars(
+        select(Order)
+        .where(Order.order_no == order_no)
+        .options(selectinload(Order.items), joinedload(Order.unit))
+    ).one_or_none()
     if order is None or order.employee_id != employee_id:
         raise OrderNotFound(details={"order_no": order_no})
     return order

@@ -17,7 +17,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from miniapp_api.errors import Conflict
@@ -45,6 +45,28 @@ class NoticeOutcome:
     message: str = "OK"
 
 
+@dataclass(frozen=True)
+class PaymentRequest:
+    """What WeChat's prepaid order is opened with, read from the order before committing."""
+
+    order_no: str
+    amount: int
+    description: str
+    openid: str
+    expires_at: datetime
+
+
+def payment_request(session: Session, order: Order) -> PaymentRequest:
+    openid = session.get(Employee, order.employee_id).openid  # type: ignore[union-attr]
+    return PaymentRequest(
+        order_no=order.order_no,
+        amount=order.cash_amount,
+        description=(order.items[0].title if order.items else "832平台商品")[:40],
+        openid=openid,
+        expires_at=order.pay_expires_at,
+    )
+
+
 def payment_params(
     session: Session, gateway: PaymentGateway, order_no: str, *, client_ip: str, now: datetime
 ) -> dict[str, str]:
@@ -57,24 +79,40 @@ def payment_params(
         raise PaymentExpired(details={"pay_expires_at": order.pay_expires_at.isoformat()})
     if order.prepay_id:
         return gateway.payment_params(order.prepay_id, order_no)
-    description = (order.items[0].title if order.items else "832平台商品")[:40]
-    amount, expires_at = order.cash_amount, order.pay_expires_at
-    openid = session.get(Employee, order.employee_id).openid  # type: ignore[union-attr]
+    return open_payment(
+        session, gateway, payment_request(session, order), client_ip=client_ip, now=now
+    )
+
+
+def open_payment(
+    session: Session,
+    gateway: PaymentGateway,
+    wanted: PaymentRequest,
+    *,
+    client_ip: str,
+    now: datetime,
+) -> dict[str, str]:
+    """Commit what the session holds, open WeChat's prepaid order (holding no lock), keep its
+    prepay id (the first one kept wins: WeChat answers the same order number with the same
+    prepay id) and answer the signed `wx.requestPayment` parameters."""
     commit_early(session, BEFORE_WECHAT)
     prepay_id = gateway.open_payment(
-        order_no=order_no,
-        amount=amount,
-        description=description,
-        openid=openid,
+        order_no=wanted.order_no,
+        amount=wanted.amount,
+        description=wanted.description,
+        openid=wanted.openid,
         client_ip=client_ip,
-        expires_at=expires_at,
+        expires_at=wanted.expires_at,
     )
-    order = lock_order(session, order_no)
-    if order.prepay_id is None:
-        order.prepay_id = prepay_id
-        order.payment_opened_at = now
-        session.flush()
-    return gateway.payment_params(order.prepay_id, order_no)
+    kept = session.execute(
+        update(Order)
+        .where(Order.order_no == wanted.order_no, Order.prepay_id.is_(None))
+        .values(prepay_id=prepay_id, payment_opened_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if kept.rowcount == 0:
+        prepay_id = session.scalar(select(Order.prepay_id).where(Order.order_no == wanted.order_no))
+    return gateway.payment_params(prepay_id, wanted.order_no)  # type: ignore[arg-type]
 
 
 def receive_notice(
