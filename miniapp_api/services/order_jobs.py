@@ -60,6 +60,7 @@ def complete_shipped_orders(session: Session, now: datetime, *, days: int) -> in
         last_id = order.id
         order_states.complete(session, order, now)
         session.flush()
+        log.info("complete_shipped_orders: %s completed", order.order_no)
         commit_early(session, "a job commits each order it claims")
         done += 1
     return done
@@ -78,7 +79,9 @@ def _each_leased(session: Session, condition, work: Callable[[str], bool], job: 
         order.lease_until = utcnow() + LEASE
         commit_early(session, "a job commits each order it claims")
         try:
-            changed += bool(work(order_no))
+            if work(order_no):
+                changed += 1
+                log.info("%s: %s done", job, order_no)
         except WxError as exc:
             session.rollback()
             log.warning("%s: %s left for the next run (%s)", job, order_no, exc)

@@ -170,17 +170,15 @@ def cancel_unpaid_order(
     an order it reports paid becomes paid instead; otherwise the WeChat order is closed (so it
     can no longer be paid) and stock and vouchers are released. Raises WxError, changing
     nothing, when WeChat cannot be asked."""
-    order = session.scalars(select(Order).where(Order.order_no == order_no)).one()
-    has_prepay = order.prepay_id is not None
+    # asked even without a stored prepay id: checkout may have timed out after WeChat opened it
     commit_early(session, BEFORE_WECHAT)
-    if has_prepay:
-        state = gateway.query_payment(order_no)
-        if not state.paid:
-            state = gateway.close_payment(order_no) or state
-        if state.paid:
-            order = settle_from_query(session, gateway, order_no, state, now)
-            if order.status != PENDING_PAYMENT:
-                return order
+    state = gateway.query_payment(order_no)
+    if not state.paid and state.trade_state != "NOTEXIST":
+        state = gateway.close_payment(order_no) or state
+    if state.paid:
+        order = settle_from_query(session, gateway, order_no, state, now)
+        if order.status != PENDING_PAYMENT:
+            return order
     order = lock_order(session, order_no)
     if order.status == PENDING_PAYMENT:
         order_states.cancel_unpaid(session, order, now)
