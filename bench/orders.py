@@ -137,6 +137,7 @@ class Load:
         self.plan, self.base, self.fake = plan, base, fake
         self.pairs = 0
         self.failures: dict[str, int] = {}
+        self.seconds = {"place": 0.0, "notify": 0.0, "count": 0}
         self.lock = threading.Lock()
 
     def _fail(self, what: str) -> None:
@@ -145,6 +146,7 @@ class Load:
 
     def pair(self, buyer: tuple[str, int], sku_id: int) -> bool:
         token, address_id = buyer
+        started = time.perf_counter()
         placed = requests.post(
             f"{self.base}/api/v1/orders",
             json={"items": [{"sku_id": sku_id, "quantity": 1}], "address_id": address_id},
@@ -155,9 +157,14 @@ class Load:
             self._fail(f"place {placed.status_code}")
             return False
         order_no = placed.json()["order"]["order_no"]
+        halfway = time.perf_counter()
         sent = requests.post(
             f"{self.fake}/__fake__/pay/{order_no}/notify", json={"result": "SUCCESS"}, timeout=30
         ).json()
+        with self.lock:
+            self.seconds["place"] += halfway - started
+            self.seconds["notify"] += time.perf_counter() - halfway
+            self.seconds["count"] += 1
         if not sent.get("delivered") or "SUCCESS" not in sent.get("body", ""):
             self._fail("notify")
             return False
@@ -315,6 +322,12 @@ def main() -> None:
         f"{'ok' if ratio >= 0.04 else 'MISSED (≥0.04× bare)'} |",
         "",
         f"failed pairs: {load.failures or 'none'} (409 out_of_stock expected on the hot SKU only)",
+        "mean ms per leg: POST /orders {:.0f}, the fake's notification round trip {:.0f}".format(
+            *(
+                1000 * load.seconds[leg] / max(1, load.seconds["count"])
+                for leg in ("place", "notify")
+            )
+        ),
         *checks,
     ]
     text = "\n".join(lines)
