@@ -18,7 +18,13 @@ from miniapp_api.schemas.orders import (
     ReasonSchema,
 )
 from miniapp_api.services import order_states, payments
-from miniapp_api.services.orders import LineRequest, list_own_orders, own_order, place_order
+from miniapp_api.services.orders import (
+    LineRequest,
+    detach_placed,
+    list_own_orders,
+    own_order,
+    place_order,
+)
 from miniapp_api.wechat import wx_pay
 from models.base import utcnow
 from models.order import PENDING_PAYMENT
@@ -54,19 +60,19 @@ def create_order(body: dict):
         now=now,
         payment_timeout=timedelta(minutes=int(current_app.config["PAYMENT_TIMEOUT_MINUTES"])),
     )
-    order_no = order.order_no
     payment, payment_error = None, None
     if order.status == PENDING_PAYMENT:
         wanted = payments.payment_request(db.session, order)
+        # The answer shows the order as placed: detached, it stays as it is when the session
+        # commits before WeChat is called, and needs no second read afterwards.
+        detach_placed(db.session, order)
         try:
-            # commits the order and its held stock before WeChat is called
             payment = payments.open_payment(
                 db.session, wx_pay(), wanted, client_ip=_client_ip(), now=now
             )
         except WxError as exc:
             db.session.rollback()
             payment_error = {"code": exc.code, "message": exc.message}
-    order = own_order(db.session, g.employee.id, order_no)
     return {"order": order, "payment": payment, "payment_error": payment_error}
 
 

@@ -111,6 +111,7 @@ def place_order(
         employee_id=employee_id,
         supplier_id=next(iter(skus.values())).product.supplier_id,
         unit_id=unit.id if unit else None,
+        unit=unit,
         unit_reason=reason,
         status=PENDING_PAYMENT,
         total_amount=total,
@@ -153,6 +154,17 @@ def place_order(
         mark_paid(order, transaction_id=None, paid_at=now)
     session.flush()
     return order
+
+
+def detach_placed(session: Session, order: Order) -> None:
+    """Take a just-placed order (its items and unit loaded) out of the session, so that what
+    it shows survives the commit that comes before WeChat is called."""
+    session.flush()
+    for item in order.items:
+        session.expunge(item)
+    if order.unit is not None:
+        session.expunge(order.unit)
+    session.expunge(order)
 
 
 def _skus_on_shelf(session: Session, sku_ids: list[int]) -> dict[int, Sku]:
