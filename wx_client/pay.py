@@ -169,7 +169,16 @@ class WeChatPayV2(PaymentGateway):
             timeout=float(config.get("WECHAT_PAY_TIMEOUT_SECONDS", 5.0)),
         )
 
-    def open_payment(self, *, order_no, amount, description, openid, client_ip, expires_at):
+    def open_payment(
+        self,
+        *,
+        order_no: str,
+        amount: int,
+        description: str,
+        openid: str,
+        client_ip: str,
+        expires_at: datetime,
+    ) -> str:
         answer = self._call(
             "unifiedorder",
             lambda: self._pay.order.create(
@@ -188,13 +197,13 @@ class WeChatPayV2(PaymentGateway):
             raise PayAnswerInvalid("unifiedorder answered without prepay_id")
         return prepay_id
 
-    def payment_params(self, prepay_id, order_no):
+    def payment_params(self, prepay_id: str, order_no: str) -> dict[str, str]:
         quiet_wechatpy_pay_logs()
         params = dict(self._pay.jsapi.get_jsapi_params(prepay_id))
         params["out_trade_no"] = order_no
         return params
 
-    def query_payment(self, order_no):
+    def query_payment(self, order_no: str) -> PaymentState:
         try:
             answer = self._call("orderquery", lambda: self._pay.order.query(out_trade_no=order_no))
         except PayRejected as exc:
@@ -203,7 +212,7 @@ class WeChatPayV2(PaymentGateway):
             raise
         return self._payment_state(answer)
 
-    def close_payment(self, order_no):
+    def close_payment(self, order_no: str) -> PaymentState | None:
         try:
             self._call("closeorder", lambda: self._pay.order.close(order_no))
         except PayRejected as exc:
@@ -214,7 +223,7 @@ class WeChatPayV2(PaymentGateway):
             raise
         return None
 
-    def refund(self, *, order_no, refund_no, total, amount):
+    def refund(self, *, order_no: str, refund_no: str, total: int, amount: int) -> None:
         self._call(
             "refund",
             lambda: self._pay.refund.apply(
@@ -222,7 +231,7 @@ class WeChatPayV2(PaymentGateway):
             ),
         )
 
-    def refund_succeeded(self, refund_no):
+    def refund_succeeded(self, refund_no: str) -> bool:
         try:
             answer = self._call(
                 "refundquery", lambda: self._pay.refund.query(out_refund_no=refund_no)
@@ -233,7 +242,7 @@ class WeChatPayV2(PaymentGateway):
             raise
         return answer.get("refund_status_0") == "SUCCESS"
 
-    def parse_notice(self, body):
+    def parse_notice(self, body: bytes) -> PaymentNotice:
         if len(body) > MAX_NOTIFICATION_BYTES:
             raise NoticeRejected("too large")
         quiet_wechatpy_pay_logs()
@@ -255,7 +264,7 @@ class WeChatPayV2(PaymentGateway):
             paid_at=_wechat_time(data.get("time_end")),
         )
 
-    def notice_answer(self, ok, message="OK"):
+    def notice_answer(self, ok: bool, message: str = "OK") -> tuple[str, str]:
         code = "SUCCESS" if ok else "FAIL"
         return dict_to_xml({"return_code": code, "return_msg": message}), "application/xml"
 
