@@ -103,6 +103,7 @@ def _bind_extensions(app: Flask) -> None:
     from miniapp_api.extensions import db, limiter, migrate
     from miniapp_api.sms import sender_from_config
     from wx_client import WxClient
+    from wx_client.pay import WeChatPayV2
 
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         settings.INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
@@ -119,6 +120,7 @@ def _bind_extensions(app: Flask) -> None:
     app.extensions["miniapp_api"] = api
     app.extensions["wx_client"] = app.config.get("WX_CLIENT") or WxClient.from_config(app.config)
     app.extensions["sms_sender"] = sender_from_config(app.config)
+    app.extensions["wx_pay"] = app.config.get("WX_PAY") or WeChatPayV2.from_config(app.config)
     register_error_handlers(app)
 
 

@@ -47,6 +47,10 @@ def from_environment() -> dict[str, Any]:
         "WECHAT_PAY_API_KEY": env("WECHAT_PAY_API_KEY", ""),
         "WECHAT_PAY_API_BASE": env("WECHAT_PAY_API_BASE", "https://api.mch.weixin.qq.com/"),
         "WECHAT_PAY_NOTIFY_URL": env("WECHAT_PAY_NOTIFY_URL", ""),
+        # the merchant certificate refunds need (the fake WeChat does not check it)
+        "WECHAT_PAY_CERT_FILE": env("WECHAT_PAY_CERT_FILE") or None,
+        "WECHAT_PAY_KEY_FILE": env("WECHAT_PAY_KEY_FILE") or None,
+        "WECHAT_PAY_TIMEOUT_SECONDS": float(env("WECHAT_PAY_TIMEOUT_SECONDS", "5")),
         "EMPLOYEE_TOKEN_TTL_SECONDS": _int("EMPLOYEE_TOKEN_TTL_SECONDS", 7 * 24 * 3600),
         "ADMIN_TOKEN_TTL_SECONDS": _int("ADMIN_TOKEN_TTL_SECONDS", 12 * 3600),
         "PAYMENT_TIMEOUT_MINUTES": _int("PAYMENT_TIMEOUT_MINUTES", 30),

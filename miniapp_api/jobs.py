@@ -39,7 +39,43 @@ def _deliver_sms(session: Session, now: datetime) -> int:
     return deliver_due_sms(session, sms_sender(), now)
 
 
+def _gateway():
+    from flask import current_app
+
+    return current_app.extensions["wx_pay"]
+
+
+def _cancel_unpaid_orders(session: Session, now: datetime) -> int:
+    from miniapp_api.services.order_jobs import cancel_unpaid_orders
+
+    return cancel_unpaid_orders(session, _gateway(), now)
+
+
+def _complete_shipped_orders(session: Session, now: datetime) -> int:
+    from flask import current_app
+
+    from miniapp_api.services.order_jobs import complete_shipped_orders
+
+    return complete_shipped_orders(session, now, days=int(current_app.config["AUTO_COMPLETE_DAYS"]))
+
+
+def _query_pending_payments(session: Session, now: datetime) -> int:
+    from miniapp_api.services.order_jobs import query_pending_payments
+
+    return query_pending_payments(session, _gateway(), now)
+
+
+def _follow_refunds(session: Session, now: datetime) -> int:
+    from miniapp_api.services.order_jobs import follow_refunds
+
+    return follow_refunds(session, _gateway(), now)
+
+
 JOBS: list[Job] = [
+    Job("query_pending_payments", _query_pending_payments),
+    Job("cancel_unpaid_orders", _cancel_unpaid_orders),
+    Job("complete_shipped_orders", _complete_shipped_orders),
+    Job("follow_refunds", _follow_refunds),
     Job("expire_vouchers", _expire_vouchers),
     Job("sms.deliver", _deliver_sms),
 ]

@@ -44,8 +44,9 @@ BOOKINGS = Counter(
     "Ledger entries booked (committed), by source; reversals included",
     ["source"],
 )
-# Outcomes: paid, duplicate, result_fail, rejected (bad signature or amount),
-# refunded_after_cancel. The payment notification handler increments it.
+# Outcomes: verified (a payment counted once, its duplicates and late copies), result_fail (a
+# signed notice of a failed payment), rejected (signature, merchant, order or amount wrong).
+# The payment notification handler increments it.
 PAYMENT_NOTIFICATIONS = Counter(
     "miniapp_payment_notifications_total",
     "WeChat Pay notifications received, by outcome",

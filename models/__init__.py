@@ -7,6 +7,7 @@ from models.catalog import Category, GramCount, Product, ProductGram, Sku
 from models.employee import Employee
 from models.idempotency import IdempotencyKey
 from models.ledger import Entry, UnitTotal
+from models.order import Address, Order, OrderItem
 from models.reserved_share import ReservedShare, ReservedShareEvent, SharePolicy
 from models.sms import SmsMessage
 from models.supplier import Supplier
@@ -14,6 +15,7 @@ from models.unit import Unit, UnitBinding
 from models.voucher import UnionProfile, Voucher, VoucherBatch, VoucherSpend
 
 __all__ = [
+    "Address",
     "Admin",
     "AuditEntry",
     "Base",
@@ -22,6 +24,8 @@ __all__ = [
     "Entry",
     "GramCount",
     "IdempotencyKey",
+    "Order",
+    "OrderItem",
     "Product",
     "ProductGram",
     "ReservedShare",

@@ -33,6 +33,9 @@ AUDIT_ACTIONS = (
     "reserved_share.confirm",
     "reserved_share.return",
     "share_policy.set",
+    "order.ship",
+    "order.refund_approve",
+    "order.refund_reject",
 )
 
 

@@ -5,7 +5,7 @@ answers them, over real HTTP, for the demo and the tests. Nothing here reaches t
 
 It reads the same WECHAT_* settings as the service, so wechatpy talks to it exactly as to
 WeChat. Control paths under ``/__fake__/`` hand out codes and switch faults on and off. Each
-part of WeChat is a blueprint over one shared `FakeState`; WeChat Pay slots in the same way.
+part of WeChat is a blueprint over one shared `FakeState`; WeChat Pay's is in fake_pay.py.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from typing import Any
 from flask import Blueprint, Flask, current_app, jsonify, request
 from werkzeug.serving import BaseWSGIServer, make_server
 
-FAULTS = ("busy", "timeout", "rate_limited")
+FAULTS = ("busy", "timeout", "rate_limited", "fail")
 # How long a "timeout" fault keeps the caller waiting: longer than any client timeout.
 TIMEOUT_FAULT_SECONDS = 8.0
 
@@ -40,6 +40,9 @@ class FakeState:
     access_tokens: set[str] = field(default_factory=set)
     stable_token: str | None = None
     faults: dict[str, str | None] = field(default_factory=dict)
+    # WeChat Pay (wx_client/fake_pay.py): prepaid orders by out_trade_no, refunds by out_refund_no
+    pay_orders: dict[str, dict[str, Any]] = field(default_factory=dict)
+    refunds: dict[str, dict[str, Any]] = field(default_factory=dict)
     calls: dict[str, int] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -220,6 +223,10 @@ def create_fake_app(fake: FakeState) -> Flask:
     app.extensions["fake_wechat"] = fake
     app.register_blueprint(login)
     app.register_blueprint(control)
+    from wx_client.fake_pay import pay, pay_control
+
+    app.register_blueprint(pay)
+    app.register_blueprint(pay_control)
     return app
 
 

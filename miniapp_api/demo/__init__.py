@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from miniapp_api.demo.catalog import load_demo_catalog
 from miniapp_api.demo.ledger import load_demo_ledger
+from miniapp_api.demo.orders import load_demo_orders
 from miniapp_api.demo.reserved_shares import load_demo_reserved_shares
 from miniapp_api.demo.units import load_demo_units
 from miniapp_api.demo.vouchers import load_demo_vouchers
@@ -25,6 +26,7 @@ DEMO_LOADERS: list[DemoLoader] = [
     load_demo_ledger,
     load_demo_vouchers,
     load_demo_reserved_shares,
+    load_demo_orders,
 ]
 
 

@@ -1,0 +1,95 @@
+"""Orders for suppliers (their own) and the platform (all): list, ship, decide refunds."""
+
+from flask import g
+from flask_smorest import Blueprint
+
+from miniapp_api.auth import admin_required
+from miniapp_api.extensions import db
+from miniapp_api.schemas.orders import (
+    AdminOrderPageSchema,
+    AdminOrderSchema,
+    OrderListArgs,
+    ReasonSchema,
+    ShipSchema,
+)
+from miniapp_api.services import order_states, payments
+from miniapp_api.services.audit import record_admin_action
+from miniapp_api.services.orders import list_supplier_orders, supplier_order
+from miniapp_api.wechat import wx_pay
+from models.admin import PLATFORM_ADMIN, SUPPLIER
+from models.base import utcnow
+
+blp = Blueprint(
+    "admin_orders", __name__, url_prefix="/api/v1/admin/orders", description="Orders (admin)"
+)
+
+
+def _audit(order, action: str, details: dict) -> None:
+    record_admin_action(
+        db.session,
+        g.admin,
+        action,
+        target_type="order",
+        target_id=order.id,
+        target_name=order.order_no,
+        details=details,
+    )
+
+
+@blp.route("", methods=["GET"])
+@admin_required(SUPPLIER, PLATFORM_ADMIN)
+@blp.arguments(OrderListArgs, location="query")
+@blp.response(200, AdminOrderPageSchema)
+def read_orders(args: dict):
+    """A supplier's own orders, or all orders for the platform, newest first."""
+    items, next_cursor = list_supplier_orders(
+        db.session,
+        g.admin,
+        status=args.get("status"),
+        limit=args["limit"],
+        cursor=args.get("cursor"),
+    )
+    return {"items": items, "next_cursor": next_cursor}
+
+
+@blp.route("/<order_no>/ship", methods=["POST"])
+@admin_required(SUPPLIER, PLATFORM_ADMIN)
+@blp.arguments(ShipSchema)
+@blp.response(200, AdminOrderSchema)
+@blp.alt_response(409, description="invalid_state: not paid")
+def ship_order(body: dict, order_no: str):
+    """Paid → shipped, with carrier and tracking number (another supplier's order is 404)."""
+    supplier_order(db.session, g.admin, order_no)
+    order = order_states.lock_order(db.session, order_no)
+    order_states.ship(order, carrier=body["carrier"], tracking_no=body["tracking_no"], now=utcnow())
+    _audit(order, "order.ship", body)
+    return order
+
+
+@blp.route("/<order_no>/refund/approve", methods=["POST"])
+@admin_required(SUPPLIER, PLATFORM_ADMIN)
+@blp.response(200, AdminOrderSchema)
+@blp.alt_response(409, description="invalid_state: no refund request")
+def approve_refund(order_no: str):
+    """Approve an after-sales refund: refunded through WeChat Pay (`refunding`); the counted
+    amount is reversed when WeChat confirms the refund (rule 4)."""
+    supplier_order(db.session, g.admin, order_no)
+    order = order_states.lock_order(db.session, order_no)
+    now = utcnow()
+    _audit(order, "order.refund_approve", {})
+    payments.approve_refund(db.session, wx_pay(), order, now=now)
+    return supplier_order(db.session, g.admin, order_no)
+
+
+@blp.route("/<order_no>/refund/reject", methods=["POST"])
+@admin_required(SUPPLIER, PLATFORM_ADMIN)
+@blp.arguments(ReasonSchema)
+@blp.response(200, AdminOrderSchema)
+@blp.alt_response(409, description="invalid_state: no refund request")
+def reject_refund(body: dict, order_no: str):
+    """Reject an after-sales refund request with a reason: back to `completed`."""
+    supplier_order(db.session, g.admin, order_no)
+    order = order_states.lock_order(db.session, order_no)
+    order_states.reject_refund(order, reason=body["reason"])
+    _audit(order, "order.refund_reject", body)
+    return order

@@ -1,0 +1,26 @@
+"""WeChat Pay's payment notification (XML in, XML out; no token: the signature is checked)."""
+
+from flask import Response, request
+from flask_smorest import Blueprint
+
+from miniapp_api.extensions import db
+from miniapp_api.metrics import PAYMENT_NOTIFICATIONS
+from miniapp_api.services.payments import receive_notice
+from miniapp_api.wechat import wx_pay
+from models.base import utcnow
+
+blp = Blueprint(
+    "pay_notify", __name__, url_prefix="/api/v1/pay", description="WeChat Pay notifications"
+)
+
+
+@blp.route("/wechat/notify", methods=["POST"])
+def wechat_notify():
+    """WeChat Pay v2 notification. SUCCESS when it was handled (or needs nothing: a failed
+    payment, a duplicate); FAIL, changing nothing, when its signature, app id, merchant id,
+    order number or amount does not match (WeChat then sends it again)."""
+    gateway = wx_pay()
+    outcome = receive_notice(db.session, gateway, request.get_data(), now=utcnow())
+    PAYMENT_NOTIFICATIONS.labels(outcome.kind).inc()
+    body, content_type = gateway.notice_answer(outcome.ok, outcome.message)
+    return Response(body, status=200, content_type=content_type)

@@ -1,0 +1,255 @@
+"""Placing orders and finding them (DOMAIN.md rules 2, 3, 8; API.md "Orders and suppliers").
+
+Placing is one transaction: the order with copies of its prices, address and unit, the stock
+it holds (a conditional UPDATE per SKU, so two buyers of the last unit cannot both get it) and
+the vouchers it spends. WeChat is called only after that transaction is committed
+(services/payments.py).
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, contains_eager, joinedload, selectinload
+
+from miniapp_api.errors import Conflict, DomainError, Forbidden, InvalidRequest
+from miniapp_api.paging import ID, decode_cursor, page_of
+from miniapp_api.services.addresses import own_address
+from miniapp_api.services.catalog import take_stock
+from miniapp_api.services.order_states import OrderNotFound, mark_paid
+from miniapp_api.services.units import unit_bound_at, unit_counting_at
+from miniapp_api.services.voucher_spending import hold_vouchers
+from models.admin import PLATFORM_ADMIN, SUPPLIER, Admin
+from models.calendar import CHINA
+from models.catalog import Product, Sku
+from models.order import (
+    MAX_CASH_AMOUNT,
+    PENDING_PAYMENT,
+    UNIT_BOUND,
+    UNIT_NONE,
+    UNIT_REVOKED,
+    UNIT_SUCCESSOR,
+    Order,
+    OrderItem,
+)
+from models.unit import Unit
+
+_ORDER_NO_ATTEMPTS = 5
+
+
+class OutOfStock(Conflict):
+    code = "out_of_stock"
+    message = "商品库存不足"
+
+
+class MixedSuppliers(DomainError):
+    status = 422
+    code = "mixed_suppliers"
+    message = "一个订单只能包含同一供应商的商品，请分开下单"
+
+
+class AmountTooLarge(DomainError):
+    status = 422
+    code = "amount_too_large"
+    message = "订单金额超过微信支付单笔上限"
+
+
+@dataclass(frozen=True)
+class LineRequest:
+    sku_id: int
+    quantity: int
+
+
+def new_order_no(now: datetime) -> str:
+    """XD + the China date + 8 random digits, e.g. XD2026112330011271."""
+    return f"XD{now.astimezone(CHINA):%Y%m%d}{secrets.randbelow(10**8):08d}"
+
+
+def counting_unit(session: Session, employee_id: int, now: datetime) -> tuple[Unit | None, str]:
+    """Rules 2 and 8: the unit an order placed now counts to, and why: the unit bound now, or,
+    when that unit was merged before now, the active end of its merges; none when it (or the
+    end of its merges) was revoked, or when the employee is bound to no unit."""
+    unit = unit_bound_at(session, employee_id, now)
+    if unit is None:
+        return None, UNIT_NONE
+    counted, _ = unit_counting_at(session, unit, now)
+    if counted is None:
+        return None, UNIT_REVOKED
+    return counted, UNIT_BOUND if counted.id == unit.id else UNIT_SUCCESSOR
+
+
+def place_order(
+    session: Session,
+    *,
+    employee_id: int,
+    lines: list[LineRequest],
+    address_id: int,
+    voucher_ids: list[int],
+    now: datetime,
+    payment_timeout: timedelta,
+) -> Order:
+    """Place an order of one supplier's SKUs (rules 2, 3, 8): prices, address and unit
+    copied, stock held, vouchers applied. An order whose vouchers cover it all is paid now."""
+    if len({line.sku_id for line in lines}) != len(lines):
+        raise InvalidRequest(details={"items": ["同一规格请合并为一行"]})
+    address = own_address(session, employee_id, address_id)
+    skus = _skus_on_shelf(session, [line.sku_id for line in lines])
+    if len({sku.product.supplier_id for sku in skus.values()}) > 1:
+        raise MixedSuppliers(details={"sku_ids": sorted(skus)})
+    total = sum(skus[line.sku_id].price * line.quantity for line in lines)
+    if total > MAX_CASH_AMOUNT and not voucher_ids:
+        raise AmountTooLarge(details={"cash_amount": total, "max": MAX_CASH_AMOUNT})
+    unit, reason = counting_unit(session, employee_id, now)
+    order = Order(
+        employee_id=employee_id,
+        supplier_id=next(iter(skus.values())).product.supplier_id,
+        unit_id=unit.id if unit else None,
+        unit=unit,
+        unit_reason=reason,
+        status=PENDING_PAYMENT,
+        total_amount=total,
+        voucher_amount=0,
+        cash_amount=total,
+        address=address.as_copy(),
+        placed_at=now,
+        pay_expires_at=now + payment_timeout,
+        items=[
+            OrderItem(
+                sku_id=line.sku_id,
+                product_id=skus[line.sku_id].product_id,
+                title=skus[line.sku_id].product.title,
+                spec=skus[line.sku_id].spec,
+                price=skus[line.sku_id].price,
+                quantity=line.quantity,
+            )
+            for line in lines
+        ],
+    )
+    _insert_with_fresh_number(session, order, now)
+    # in SKU order, so that two orders of the same SKUs never wait for each other in a circle
+    for line in sorted(lines, key=lambda line: line.sku_id):
+        if not take_stock(session, line.sku_id, line.quantity):
+            raise OutOfStock(details={"sku_id": line.sku_id, "spec": skus[line.sku_id].spec})
+    if voucher_ids:
+        applied = hold_vouchers(
+            session,
+            employee_id=employee_id,
+            voucher_ids=voucher_ids,
+            due=total,
+            order_id=order.id,
+            now=now,
+        )
+        order.voucher_amount = applied
+        order.cash_amount = total - applied
+        if order.cash_amount > MAX_CASH_AMOUNT:
+            raise AmountTooLarge(details={"cash_amount": order.cash_amount, "max": MAX_CASH_AMOUNT})
+    if order.cash_amount == 0:
+        mark_paid(order, transaction_id=None, paid_at=now)
+    session.flush()
+    return order
+
+
+def detach_placed(session: Session, order: Order) -> None:
+    """Take a just-placed order (its items and unit loaded) out of the session, so that what
+    it shows survives the commit that comes before WeChat is called."""
+    session.flush()
+    for item in order.items:
+        session.expunge(item)
+    if order.unit is not None:
+        session.expunge(order.unit)
+    session.expunge(order)
+
+
+def _skus_on_shelf(session: Session, sku_ids: list[int]) -> dict[int, Sku]:
+    skus = {
+        sku.id: sku
+        for sku in session.scalars(
+            select(Sku)
+            .join(Product)
+            .where(Sku.id.in_(sku_ids), Product.on_shelf.is_(True))
+            .options(contains_eager(Sku.product))
+        )
+    }
+    missing = [sku_id for sku_id in sku_ids if sku_id not in skus]
+    if missing:
+        raise InvalidRequest("sku_unavailable", "商品不存在或已下架", details={"sku_ids": missing})
+    return skus
+
+
+def _insert_with_fresh_number(session: Session, order: Order, now: datetime) -> None:
+    for _ in range(_ORDER_NO_ATTEMPTS):
+        order.order_no = new_order_no(now)
+        try:
+            with session.begin_nested():
+                session.add(order)
+                session.flush()
+            return
+        except IntegrityError:
+            continue
+    raise RuntimeError("no free order number after several attempts")
+
+
+def own_order(session: Session, employee_id: int, order_no: str) -> Order:
+    """The employee's own order; anyone else's is simply not found."""
+    order = session.scalars(
+        select(Order)
+        .where(Order.order_no == order_no)
+        .options(selectinload(Order.items), joinedload(Order.unit))
+    ).one_or_none()
+    if order is None or order.employee_id != employee_id:
+        raise OrderNotFound(details={"order_no": order_no})
+    return order
+
+
+def list_own_orders(
+    session: Session, employee_id: int, *, status: str | None, limit: int, cursor: str | None
+) -> tuple[list[Order], str | None]:
+    """The employee's orders, newest first."""
+    statement = select(Order).where(Order.employee_id == employee_id)
+    return _page(session, statement, status=status, limit=limit, cursor=cursor)
+
+
+def supplier_order(session: Session, admin: Admin, order_no: str) -> Order:
+    """An order the admin may act on: a supplier its own orders, the platform any."""
+    order = session.scalars(select(Order).where(Order.order_no == order_no)).one_or_none()
+    if order is None or not _admin_reaches(admin, order):
+        raise OrderNotFound(details={"order_no": order_no})
+    return order
+
+
+def list_supplier_orders(
+    session: Session, admin: Admin, *, status: str | None, limit: int, cursor: str | None
+) -> tuple[list[Order], str | None]:
+    """A supplier's own orders, or every order for the platform, newest first."""
+    statement = select(Order)
+    if admin.role == SUPPLIER:
+        statement = statement.where(Order.supplier_id == admin.supplier_id)
+    elif admin.role != PLATFORM_ADMIN:
+        raise Forbidden()
+    return _page(session, statement, status=status, limit=limit, cursor=cursor)
+
+
+def _admin_reaches(admin: Admin, order: Order) -> bool:
+    if admin.role == PLATFORM_ADMIN:
+        return True
+    return admin.role == SUPPLIER and admin.supplier_id == order.supplier_id
+
+
+def _page(session: Session, statement, *, status, limit, cursor):
+    if status:
+        statement = statement.where(Order.status == status)
+    if cursor:
+        (before_id,) = decode_cursor(cursor, (ID,))
+        statement = statement.where(Order.id < before_id)
+    rows = list(
+        session.scalars(
+            statement.order_by(Order.id.desc())
+            .limit(limit + 1)
+            .options(selectinload(Order.items), selectinload(Order.unit))
+        )
+    )
+    return page_of(rows, limit, lambda order: [order.id])
