@@ -3,11 +3,10 @@ and see a summary of everything below them; minimum-ratio policies; the SMS outb
 
 from __future__ import annotations
 
-import io
-
-from flask import g, send_file
+from flask import g
 from flask_smorest import Blueprint
 
+from miniapp_api.admin.downloads import XLSX, xlsx_download
 from miniapp_api.auth import admin_required
 from miniapp_api.extensions import db
 from miniapp_api.schemas.common import PageArgs
@@ -50,7 +49,6 @@ blp = Blueprint(
     description="Reserved-share filing, its confirmation and summary; share policies",
 )
 FILING = "/units/<int:unit_id>/reserved-shares/<int:year>"
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @blp.route(FILING, methods=["GET"])
@@ -149,12 +147,7 @@ def download_summary(args: dict, unit_id: int, year: int):
     """Every row of the summary as the platform's sheet, and the label in the last row."""
     unit = reachable_unit(db.session, g.admin, unit_id)
     content = summary_workbook(db.session, unit, year, include_self=args["include_self"])
-    return send_file(
-        io.BytesIO(content),
-        mimetype=XLSX,
-        as_attachment=True,
-        download_name=f"reserved-shares-{unit.id}-{year}.xlsx",
-    )
+    return xlsx_download(content, f"reserved-shares-{unit.id}-{year}.xlsx")
 
 
 def _policy_answer(unit: Unit, year: int) -> dict:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import io
-
-from flask import g, send_file
+from flask import g
 from flask_smorest import Blueprint
 
+from miniapp_api.admin.downloads import XLSX, xlsx_download
 from miniapp_api.auth import admin_required
 from miniapp_api.extensions import db
 from miniapp_api.schemas.imports import ImportReportSchema, UploadSchema
@@ -30,7 +29,6 @@ blp = Blueprint(
     url_prefix="/api/v1/admin",
     description="Annual purchase totals and the entries behind them",
 )
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @blp.route("/units/<int:unit_id>/totals", methods=["GET"])
@@ -82,12 +80,7 @@ def download_totals(args: dict, unit_id: int):
     content = totals_workbook(
         unit_figures(db.session, unit, year), children_figures(db.session, unit, year)
     )
-    return send_file(
-        io.BytesIO(content),
-        mimetype=XLSX,
-        as_attachment=True,
-        download_name=f"totals-{unit.id}-{year}.xlsx",
-    )
+    return xlsx_download(content, f"totals-{unit.id}-{year}.xlsx")
 
 
 @blp.route("/entries/import", methods=["POST"])

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import io
 from datetime import UTC, datetime
 
-from flask import g, send_file
+from flask import g
 from flask_smorest import Blueprint
 
+from miniapp_api.admin.downloads import XLSX, xlsx_download
 from miniapp_api.auth import admin_required
 from miniapp_api.extensions import db
 from miniapp_api.idempotency import idempotent
@@ -36,7 +36,6 @@ from models.voucher import VoucherBatch
 blp = Blueprint(
     "admin_vouchers", __name__, url_prefix="/api/v1/admin", description="Union voucher batches"
 )
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _answers(batches: list[VoucherBatch]) -> list[dict]:
@@ -113,12 +112,7 @@ def mark_paid(body: dict, batch_id: int):
 def download_codes(batch_id: int):
     """The batch's codes, for the union to hand out (the only answer that carries codes)."""
     content = codes_workbook(db.session, g.admin, batch_id, code_keys())
-    return send_file(
-        io.BytesIO(content),
-        mimetype=XLSX,
-        as_attachment=True,
-        download_name=f"voucher-codes-{batch_id}.xlsx",
-    )
+    return xlsx_download(content, f"voucher-codes-{batch_id}.xlsx")
 
 
 @blp.route("/vouchers/void", methods=["POST"])
