@@ -30,3 +30,22 @@ def test_0005_copies_each_products_lowest_price_onto_its_search_postings(app):
         select(ProductGram.min_price).where(ProductGram.product_id == product_id)
     ).all()
     assert len(prices) == len("融水香糯米") * 2 - 1 and set(prices) == {2500}
+
+
+def test_0009_copies_each_products_creation_time_onto_its_search_postings(app):
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import select
+
+    from models.catalog import Product, ProductGram
+    from tests.factories import make_product
+
+    product_id = make_product("融水香糯米").id
+    created_at = db.session.get(Product, product_id).created_at
+    db.session.remove()
+    downgrade(revision="0005")  # the postings as they were stored before 0009
+    upgrade()
+
+    moments = db.session.scalars(
+        select(ProductGram.created_at).where(ProductGram.product_id == product_id)
+    ).all()
+    assert len(moments) == len("融水香糯米") * 2 - 1 and set(moments) == {created_at}

@@ -106,6 +106,28 @@ class ProductDetailSchema(ProductCardSchema):
     created_at = ma.fields.AwareDateTime()
 
 
+def product_page_body(rows: list[Any]) -> dict[str, Any]:
+    """A product page as ProductDetailSchema dumps it, written out by hand from the rows of
+    services.catalog.product_page (one per SKU); tests/api/test_catalog.py checks the two agree."""
+    row = rows[0]
+    body = product_card(row)
+    body["description"] = row.description
+    body["images"] = list(row.images or [])
+    body["supplier"] = {"id": row.supplier_id, "name": row.supplier_name}
+    body["skus"] = [
+        {
+            "id": r.sku_id,
+            "spec": r.sku_spec,
+            "price": fen_to_yuan(r.sku_price),
+            "stock": r.sku_stock,
+        }
+        for r in rows
+        if r.sku_id is not None
+    ]
+    body["created_at"] = row.created_at.isoformat()
+    return body
+
+
 class ShelfStateSchema(ma.Schema):
     id = ma.fields.Integer()
     on_shelf = ma.fields.Boolean()
