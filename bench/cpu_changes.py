@@ -39,7 +39,7 @@ def changes(app) -> dict[str, Callable[[], Callable[[], None]]]:
     import miniapp_api.mp.catalog as views
     import miniapp_api.services.catalog as catalog
     from miniapp_api.extensions import db, limiter
-    from miniapp_api.schemas.catalog import ProductDetailSchema
+    from miniapp_api.schemas.catalog import ProductDetailSchema, ProductListArgs
 
     def swap(owner, name, value):
         def undo():
@@ -102,6 +102,9 @@ def changes(app) -> dict[str, Callable[[], Callable[[], None]]]:
         "token serializer built per request": swap(auth, "_serializer", serializer),
         "stdlib JSON (jsonify)": swap(views, "_json", jsonify),
         "ORM execution of the list query": swap(catalog, "_rows", orm_rows),
+        "query arguments through marshmallow": swap(
+            ProductListArgs, "fast_load", lambda self, args: None
+        ),
         "product page through ORM objects and marshmallow": old_product_page,
     }
 

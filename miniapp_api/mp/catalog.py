@@ -3,8 +3,9 @@
 from typing import Any
 
 import orjson
-from flask import Response
+from flask import Response, request
 from flask_smorest import Blueprint
+from webargs.flaskparser import FlaskParser
 
 from miniapp_api.auth import employee_token_required
 from miniapp_api.extensions import db
@@ -21,6 +22,22 @@ from miniapp_api.services.catalog import category_tree, list_products, product_p
 from miniapp_api.transaction import read_only
 
 blp = Blueprint("catalog", __name__, url_prefix="/api/v1", description="Product catalogue")
+
+
+class _QueryParser(FlaskParser):
+    """webargs' parser, trying a query schema's `fast_load` first (ProductListArgs): a plain
+    valid query skips marshmallow, anything else goes through it as before."""
+
+    def parse(self, argmap: Any, req: Any = None, *, location: str | None = None, **kwargs: Any):
+        fast_load = getattr(argmap, "fast_load", None)
+        if fast_load is not None and location == "query" and kwargs.get("validate") is None:
+            loaded = fast_load((req or request).args)
+            if loaded is not None:
+                return loaded
+        return super().parse(argmap, req, location=location, **kwargs)
+
+
+blp.ARGUMENTS_PARSER = _QueryParser()  # type: ignore[misc]
 
 
 def _json(body: dict[str, Any]) -> Response:
