@@ -41,7 +41,9 @@ SQLITE_URL = f"sqlite:///{OUT / 'catalog.sqlite3'}"
 POSTGRES_URL = os.environ.get(
     "BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/miniapp_bench_catalog"
 )
-APP_PORT, BARE_PORT = 18080, 18081
+# BENCH_PORT moves both (and bench/mix.py's third) to run two benchmarks side by side
+APP_PORT = int(os.environ.get("BENCH_PORT", "18080"))
+BARE_PORT = APP_PORT + 1
 SECRET = "bench-secret-key"
 SEARCHES = {
     "search 2 chars (香菇)": "香菇",

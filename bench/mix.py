@@ -42,6 +42,8 @@ from urllib.parse import urlencode
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from browse import (  # noqa: E402
+    APP_PORT,
+    BARE_PORT,
     OUT,
     POSTGRES_URL,
     SECRET,
@@ -54,7 +56,7 @@ from browse import (  # noqa: E402
 )
 
 BENCH = Path(__file__).resolve().parent
-PORTS = {"bare": 18081, "cache on": 18080, "cache off": 18082}
+PORTS = {"bare": BARE_PORT, "cache on": APP_PORT, "cache off": APP_PORT + 2}
 SEARCH_SORTS = (
     ("default", 50),
     ("price_asc", 15),
