@@ -68,7 +68,8 @@ LIST_SORTS = (("default", 60), ("price_asc", 25), ("price_desc", 15))
 
 
 def zipf_weights(count: int, exponent: float) -> list[float]:
-    return [1 / (rank + 1) ** exponent for rank in range(count)]
+    """Cumulative Zipf weights over `count` ranks (for random.choices' cum_weights)."""
+    return list(itertools.accumulate(1 / (rank + 1) ** exponent for rank in range(count)))
 
 
 def cut_terms(titles: list[str], rng: random.Random, wanted: int) -> list[str]:
@@ -126,7 +127,7 @@ def build_mix(database_url: str, token: str, size: int, seed: int = 17) -> dict[
     product_weights = zipf_weights(len(products), 0.8)
 
     def search() -> str:
-        term = rng.choices(terms, term_weights)[0]
+        term = rng.choices(terms, cum_weights=term_weights)[0]
         sort = weighted(rng, SEARCH_SORTS)
         return "/api/v1/products?" + urlencode({"q": term} | _sorted(sort))
 
@@ -136,7 +137,7 @@ def build_mix(database_url: str, token: str, size: int, seed: int = 17) -> dict[
         if kind == "category":
             query["category"] = rng.choice(categories)
         elif kind == "county":
-            query["county"] = rng.choices(counties, county_weights)[0]
+            query["county"] = rng.choices(counties, cum_weights=county_weights)[0]
         return "/api/v1/products?" + urlencode(query | _sorted(weighted(rng, LIST_SORTS)))
 
     # pages 2-5: follow the cursors of first pages drawn like the others
@@ -157,7 +158,9 @@ def build_mix(database_url: str, token: str, size: int, seed: int = 17) -> dict[
     for _ in range(size):
         draw = rng.random()
         if draw < 1 / 3:
-            lines.append(f"/api/v1/products/{rng.choices(products, product_weights)[0]}")
+            lines.append(
+                f"/api/v1/products/{rng.choices(products, cum_weights=product_weights)[0]}"
+            )
         elif draw < 2 / 3:
             lines.append(search())
         elif draw < 5 / 6:
