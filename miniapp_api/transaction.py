@@ -114,9 +114,9 @@ class ServiceFlask(Flask):
         )
         token = _writes.set(writes)
         reads_token = _reads_only.set(reads_only)
-        if reads_only:
-            _begin_without_transaction(db.session)
         try:
+            if reads_only:
+                _begin_without_transaction(db.session)
             response = super().dispatch_request()
             status = getattr(response, "status_code", 200)
             if isinstance(response, tuple) and len(response) > 1 and isinstance(response[1], int):
