@@ -132,16 +132,22 @@ def _limit_only_where_limited(app: Flask, limiter: Any = None) -> None:
     (default, application-wide and blueprint limits) and only then runs the view, whose own
     `@limiter.limit` checks itself when it is called. This service has no limits of the first
     kind, so that hook only costs time on every request: it is taken out while there are none
-    (configure one, in code or by RATELIMIT_DEFAULT/APPLICATION/META, and it stays)."""
+    (configure one, in code or by RATELIMIT_DEFAULT/APPLICATION/META, and it stays). This reads
+    Flask-Limiter 4's internals; should they change shape, the hook simply stays."""
     if limiter is None:
         from miniapp_api.extensions import limiter
-    manager = limiter.limit_manager
-    if manager.default_limits or manager.application_limits or manager._blueprint_limits:
+    manager = getattr(limiter, "limit_manager", None)
+    hook = getattr(limiter, "_check_request_limit", None)
+    everywhere = [
+        getattr(manager, name, True)
+        for name in ("default_limits", "application_limits", "_blueprint_limits")
+    ]
+    if hook is None or any(everywhere) or getattr(limiter, "_meta_limits", True):
         return
     if any(app.config.get(f"RATELIMIT_{kind}") for kind in ("DEFAULT", "APPLICATION", "META")):
         return
     hooks = app.before_request_funcs.get(None, [])
-    app.before_request_funcs[None] = [h for h in hooks if h != limiter._check_request_limit]
+    app.before_request_funcs[None] = [h for h in hooks if h != hook]
 
 
 def _tune_sqlite(engine) -> None:

@@ -183,3 +183,9 @@ def test_a_default_limit_keeps_the_limiter_checking_every_route():
     statuses = [client.get("/open").status_code for _ in range(3)]
 
     assert statuses == [200, 200, 429]
+
+
+def test_the_service_runs_without_the_limiters_per_request_hook(app):
+    from miniapp_api.extensions import limiter
+
+    assert limiter._check_request_limit not in app.before_request_funcs.get(None, [])
