@@ -7,11 +7,21 @@ is created. Benchmarks empty and refill their databases: never point them at rea
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+
+# What a benchmark's server runs with: production, so that it checks what production checks
+# (keys of at least 32 bytes, Redis for the shared limits). The keys are for benchmarks only.
+PRODUCTION_SETTINGS = {
+    "MINIAPP_ENV": "production",
+    "SECRET_KEY": "bench-secret-key-0123456789abcdef-never-for-production",
+    "VOUCHER_CODE_KEY": "bench-voucher-key-0123456789abcdef-never-for-production",
+    "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14"),
+}
 
 WRK_HELP = """wrk is not installed. It is the load generator of bench/browse.py:
   Debian/Ubuntu:  sudo apt-get install wrk

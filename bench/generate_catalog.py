@@ -123,7 +123,7 @@ def generate(app, products: int, skus_per_product: int, seed: int = 832) -> dict
             }
         )
         row = product_rows[-1]
-        rank = {"selected": row["selected"], "sales": row["sales"], "min_price": row["min_price"]}
+        rank = {key: row[key] for key in ("selected", "sales", "min_price", "created_at")}
         gram_rows.extend({"gram": g, "product_id": n, **rank} for g in title_grams(title))
     built = time.perf_counter()
     engine = db.engine
@@ -168,10 +168,10 @@ def _copy_postgres(session, product_rows, sku_rows, gram_rows) -> None:
         with cursor.copy("COPY skus (product_id, spec, price, stock, code) FROM STDIN") as copy:
             for row in sku_rows:
                 copy.write_row([row["product_id"], row["spec"], row["price"], row["stock"], None])
-        statement = "COPY product_grams (gram, product_id, selected, sales, min_price) FROM STDIN"
+        columns = ("gram", "product_id", "selected", "sales", "min_price", "created_at")
+        statement = f"COPY product_grams ({', '.join(columns)}) FROM STDIN"
         with cursor.copy(statement) as copy:
             for row in gram_rows:
-                columns = ("gram", "product_id", "selected", "sales", "min_price")
                 copy.write_row([row[column] for column in columns])
         cursor.execute("SELECT setval('products_id_seq', (SELECT max(id) FROM products))")
     session.commit()

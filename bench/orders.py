@@ -40,14 +40,14 @@ sys.path.insert(0, str(BENCH))
 sys.path.insert(0, str(ROOT))
 
 from browse import procfile_settings, start_gunicorn, stop, wrk  # noqa: E402
+from databases import PRODUCTION_SETTINGS  # noqa: E402
 
 POSTGRES_URL = os.environ.get(
     "BENCH_ORDERS_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/orders_bench_db"
 )
 APP_PORT, BARE_PORT, FAKE_PORT = 18090, 18091, 18092
 SETTINGS = {
-    "SECRET_KEY": "bench-secret-key",
-    "MINIAPP_ENV": "production",
+    **PRODUCTION_SETTINGS,
     "WECHAT_APPID": "wx-bench-appid",
     "WECHAT_SECRET": "bench-app-secret",
     "WECHAT_API_BASE": f"http://127.0.0.1:{FAKE_PORT}/",

@@ -10,6 +10,7 @@ import uuid
 from typing import Any
 
 from flask import Flask, g, request
+from flask.sessions import SessionInterface
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from miniapp_api import config as settings
@@ -36,7 +37,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         OPENAPI_SWAGGER_UI_PATH="docs",
         # served from the installed swagger-ui-bundle: the docs work without the internet
         OPENAPI_SWAGGER_UI_URL="/api/docs/static/",
-        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        # no ping on every checkout: miniapp_api/connections.py pings idle connections only
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": False},
         JSON_SORT_KEYS=False,
         MAX_CONTENT_LENGTH=20 * 1024 * 1024,
     )
@@ -62,6 +64,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _register_request_id(app)
     _refuse_unstorable_text(app)
     _register_blueprints(app)
+    _limit_only_where_limited(app)
     _serve_swagger_ui_assets(app)
 
     from miniapp_api.cli import register_commands
@@ -99,6 +102,7 @@ def _bound_integer_urls(app: Flask) -> None:
 def _bind_extensions(app: Flask) -> None:
     import models  # noqa: F401  (registers every table on the metadata)
     from miniapp_api.config import PROJECT_ROOT
+    from miniapp_api.connections import ping_idle_connections
     from miniapp_api.error_handlers import ServiceApi, register_error_handlers
     from miniapp_api.extensions import db, limiter, migrate
     from miniapp_api.sms import sender_from_config
@@ -109,6 +113,7 @@ def _bind_extensions(app: Flask) -> None:
         settings.INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
     db.init_app(app)
     with app.app_context():
+        ping_idle_connections(db.engine)
         if db.engine.dialect.name == "sqlite":
             _tune_sqlite(db.engine)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
@@ -117,11 +122,46 @@ def _bind_extensions(app: Flask) -> None:
         "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "opaque"}
     )
     limiter.init_app(app)
+    # bearer tokens only: no cookie session to open (and sign) on every request
+    app.session_interface = _NoCookieSession()
     app.extensions["miniapp_api"] = api
     app.extensions["wx_client"] = app.config.get("WX_CLIENT") or WxClient.from_config(app.config)
     app.extensions["sms_sender"] = sender_from_config(app.config)
     app.extensions["wx_pay"] = app.config.get("WX_PAY") or WeChatPayV2.from_config(app.config)
     register_error_handlers(app)
+
+
+class _NoCookieSession(SessionInterface):
+    """The service authenticates by bearer token and never uses Flask's cookie session."""
+
+    def open_session(self, app, request):  # type: ignore[override]
+        return self.make_null_session(app)
+
+    def save_session(self, app, session, response) -> None:  # type: ignore[override]
+        return None
+
+
+def _limit_only_where_limited(app: Flask, limiter: Any = None) -> None:
+    """Flask-Limiter checks, before every request, the limits that apply to every route
+    (default, application-wide and blueprint limits) and only then runs the view, whose own
+    `@limiter.limit` checks itself when it is called. This service has no limits of the first
+    kind, so that hook only costs time on every request: it is taken out while there are none
+    (configure one, in code or by RATELIMIT_DEFAULT/APPLICATION/META, and it stays). This reads
+    Flask-Limiter 4's internals; should they change shape, the hook simply stays."""
+    if limiter is None:
+        from miniapp_api.extensions import limiter
+    manager = getattr(limiter, "limit_manager", None)
+    hook = getattr(limiter, "_check_request_limit", None)
+    everywhere = [
+        getattr(manager, name, True)
+        for name in ("default_limits", "application_limits", "_blueprint_limits")
+    ]
+    if hook is None or any(everywhere) or getattr(limiter, "_meta_limits", True):
+        return
+    if any(app.config.get(f"RATELIMIT_{kind}") for kind in ("DEFAULT", "APPLICATION", "META")):
+        return
+    hooks = app.before_request_funcs.get(None, [])
+    app.before_request_funcs[None] = [h for h in hooks if h != hook]
 
 
 def _tune_sqlite(engine) -> None:

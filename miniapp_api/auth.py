@@ -12,7 +12,7 @@ from __future__ import annotations
 import copy
 import hmac
 from collections.abc import Callable
-from functools import wraps
+from functools import lru_cache, wraps
 from typing import Any
 
 from flask import current_app, g, request
@@ -27,7 +27,14 @@ _TTL_SETTING = {EMPLOYEE: "EMPLOYEE_TOKEN_TTL_SECONDS", ADMIN: "ADMIN_TOKEN_TTL_
 
 
 def _serializer(kind: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"miniapp-{kind}-token")
+    return _serializer_for(current_app.config["SECRET_KEY"], kind)
+
+
+@lru_cache(maxsize=8)
+def _serializer_for(secret_key: str, kind: str) -> URLSafeTimedSerializer:
+    # built once per key and kind (it holds no state between tokens); every token is still
+    # verified on every request
+    return URLSafeTimedSerializer(secret_key, salt=f"miniapp-{kind}-token")
 
 
 def token_ttl(kind: str) -> int:

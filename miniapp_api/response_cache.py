@@ -7,6 +7,8 @@ kept for `CATALOG_CACHE_SECONDS` (default 5; 0 turns the cache off), keyed by th
 query parameters in a canonical order; only 200 answers are kept. A change made through this
 worker clears it at once (`clear_response_cache`); other workers see it within the TTL.
 Authentication still runs on every request: the decorator sits below the auth decorator.
+An answer served from the cache carries `X-Cache: hit`, one just computed and kept `X-Cache: miss`
+(bench/mix.py reads the hit rate from them).
 """
 
 from __future__ import annotations
@@ -87,10 +89,11 @@ def cached_answer(view: Callable) -> Callable:
         hit = _cache().get(key)
         if hit is not None:
             body, mimetype = hit
-            return Response(body, 200, mimetype=mimetype)
+            return Response(body, 200, mimetype=mimetype, headers={"X-Cache": "hit"})
         response = current_app.make_response(view(*args, **kwargs))
         if response.status_code == 200 and response.is_json:
             _cache().put(key, response.get_data(), response.mimetype, ttl)
+            response.headers["X-Cache"] = "miss"
         return response
 
     return wrapper

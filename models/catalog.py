@@ -121,17 +121,19 @@ class ProductGram(db.Model):
     """The title search index: each distinct character and each pair of adjacent characters
     of a product's lower-cased title (see miniapp_api/services/catalog_search.py).
 
-    Each posting also carries the product's default rank (`selected`, `sales`) and its
-    `min_price`, so that a search in the default order or by price is one walk down
-    `ix_product_grams_rank` or `ix_product_grams_price`, however common or rare the term. They
-    are copies kept in step by the catalogue services (`index_titles` from the import,
+    Each posting also carries every sort key of the product: its default rank (`selected`,
+    `sales`), its `min_price` and its `created_at`, so that a search in any order is one walk
+    down one of the `ix_product_grams_*` indexes, however common or rare the term. They are
+    copies kept in step by the catalogue services (`index_titles` from the import,
     `record_sales`); never write `Product.sales`, `Product.selected` or `Product.min_price` any
-    other way."""
+    other way (`created_at` never changes)."""
 
     __tablename__ = "product_grams"
     __table_args__ = (
         Index("ix_product_grams_rank", "gram", "selected", "sales", "product_id"),
         Index("ix_product_grams_price", "gram", "min_price", "product_id"),
+        Index("ix_product_grams_sales", "gram", "sales", "product_id"),
+        Index("ix_product_grams_newest", "gram", "created_at", "product_id"),
     )
 
     gram: Mapped[str] = mapped_column(String(2), primary_key=True)
@@ -141,6 +143,7 @@ class ProductGram(db.Model):
     selected: Mapped[bool] = mapped_column(default=False)
     sales: Mapped[int] = mapped_column(default=0)
     min_price: Mapped[int] = mapped_column(default=0)  # fen
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class GramCount(db.Model):

@@ -65,3 +65,22 @@ def test_0010_gives_every_existing_employee_and_admin_a_token_key_of_its_own(app
         )
     assert len(keys) == 3 and len(set(keys)) == 3
     assert all(key and len(key) == 32 for key in keys)
+
+
+def test_0012_copies_each_products_creation_time_onto_its_search_postings(app):
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import select
+
+    from models.catalog import Product, ProductGram
+    from tests.factories import make_product
+
+    product_id = make_product("融水香糯米").id
+    created_at = db.session.get(Product, product_id).created_at
+    db.session.remove()
+    downgrade(revision="0011")  # the postings as they were stored before 0012
+    upgrade()
+
+    moments = db.session.scalars(
+        select(ProductGram.created_at).where(ProductGram.product_id == product_id)
+    ).all()
+    assert len(moments) == len("融水香糯米") * 2 - 1 and set(moments) == {created_at}

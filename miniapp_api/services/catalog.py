@@ -21,15 +21,10 @@ from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
 from miniapp_api.errors import InvalidRequest, NotFound
 from miniapp_api.paging import COUNT, FLAG, ID, CursorKind, decode_cursor, moment, page_of, text
 from miniapp_api.services.audit import record_admin_action
-from miniapp_api.services.catalog_search import (
-    DRIVE,
-    DRIVE_RAREST,
-    EMPTY,
-    plan_search,
-    search_conditions,
-)
+from miniapp_api.services.catalog_search import plan_search, search_conditions
 from models.admin import Admin
 from models.catalog import PRODUCT_SORTS, ROOT_CATEGORIES, Category, Product, ProductGram, Sku
+from models.supplier import Supplier
 
 
 class ProductNotFound(NotFound):
@@ -61,7 +56,8 @@ class SortOrder:
         return tuple(kinds[column.key] for column in self.columns)
 
 
-# what a list item shows (API.md), and every sort key
+# what a list item shows (API.md), and the sort keys but one: `created_at` is read only when
+# the list is sorted by it (turning it into an aware datetime costs more than any other column)
 CARD_COLUMNS = (
     Product.id,
     Product.title,
@@ -75,7 +71,6 @@ CARD_COLUMNS = (
     Product.selected,
     Product.image_url,
     Product.sales,
-    Product.created_at,
 )
 
 SORTS: dict[str, SortOrder] = {
@@ -89,13 +84,16 @@ SORTS: dict[str, SortOrder] = {
 assert tuple(SORTS) == PRODUCT_SORTS, "every sort the API offers has its order here"
 
 
-# the sorts whose keys the search postings copy (models/catalog.py): a search in one of them
-# walks the postings of its rarest gram in page order
+# every sort's key as the search postings copy it (models/catalog.py): a search walks the
+# postings of its rarest gram in page order
 POSTING_KEYS: dict[str, tuple[InstrumentedAttribute, ...]] = {
     "default": (ProductGram.selected, ProductGram.sales, ProductGram.product_id),
     "price_asc": (ProductGram.min_price, ProductGram.product_id),
     "price_desc": (ProductGram.min_price, ProductGram.product_id),
+    "sales": (ProductGram.sales, ProductGram.product_id),
+    "newest": (ProductGram.created_at, ProductGram.product_id),
 }
+assert tuple(POSTING_KEYS) == PRODUCT_SORTS, "a search in every sort walks the postings"
 
 
 def ensure_root_categories(session: Session) -> list[Category]:
@@ -176,9 +174,7 @@ def list_products(
         params["category"] = _category_and_below(session, category)
     search_shape = None
     if q and q.strip():
-        plan = plan_search(session, q.strip(), ranked=sort in POSTING_KEYS)
-        if plan.kind == EMPTY:
-            return [], None
+        plan = plan_search(q.strip())
         search_shape = plan.shape
         params.update(plan.params())
     after = None
@@ -188,8 +184,14 @@ def list_products(
     statement = _list_statement(
         sort, tuple(sorted(set(params) & set(FILTERS))), search_shape, after is not None, limit
     )
-    rows = session.execute(statement, params).all()
-    return page_of(list(rows), limit, lambda p: [sort, *order.key_of(p), p.id])
+    rows = _rows(session, statement, params)
+    return page_of(rows, limit, lambda p: [sort, *order.key_of(p), p.id])
+
+
+def _rows(session: Session, statement: Select, params: dict[str, Any]) -> list[Row]:
+    """Core execution of a cached statement: plain rows, without the ORM's result machinery
+    (the statement selects columns, never entities, so nothing is lost)."""
+    return list(session.connection().execute(statement, params).all())
 
 
 @lru_cache(maxsize=1024)
@@ -204,25 +206,25 @@ def _list_statement(
     order = SORTS[sort]
     keys = [*order.columns, Product.id]
     columns: list[Any] = list(CARD_COLUMNS)
+    columns += [c for c in order.columns if not any(c is card for card in CARD_COLUMNS)]
     statement = select().join_from(Product, Category, Category.id == Product.category_id)
     conditions: list[ColumnElement[bool]] = [Product.on_shelf.is_(True)]
     conditions += [FILTERS[name]() for name in filters]
     if search_shape is not None:
         conditions += search_conditions(search_shape)
-        if search_shape[0] in (DRIVE, DRIVE_RAREST):
-            # walk the term's postings, which carry this sort's key (models/catalog.py)
-            keys = list(POSTING_KEYS[sort])
-            columns = [_posted(column) for column in CARD_COLUMNS]
-            # the price bounds again on the postings' copy: a walk by price seeks to the range
-            if "min_price" in filters:
-                conditions.append(ProductGram.min_price >= bindparam("min_price"))
-            if "max_price" in filters:
-                conditions.append(ProductGram.min_price <= bindparam("max_price"))
-            statement = (
-                select()
-                .join_from(ProductGram, Product, Product.id == ProductGram.product_id)
-                .join(Category, Category.id == Product.category_id)
-            )
+        # walk the term's postings, which carry this sort's key (models/catalog.py)
+        keys = list(POSTING_KEYS[sort])
+        columns = [_posted(column) for column in columns]
+        # the price bounds again on the postings' copy: a walk by price seeks to the range
+        if "min_price" in filters:
+            conditions.append(ProductGram.min_price >= bindparam("min_price"))
+        if "max_price" in filters:
+            conditions.append(ProductGram.min_price <= bindparam("max_price"))
+        statement = (
+            select()
+            .join_from(ProductGram, Product, Product.id == ProductGram.product_id)
+            .join(Category, Category.id == Product.category_id)
+        )
     if after:
         bound = [bindparam(f"after_{n}", type_=key.type) for n, key in enumerate(keys)]
         left, right = tuple_(*keys), tuple_(*bound)
@@ -241,6 +243,7 @@ def _posted(column: Any) -> Any:
         (Product.selected, ProductGram.selected),
         (Product.sales, ProductGram.sales),
         (Product.min_price, ProductGram.min_price),
+        (Product.created_at, ProductGram.created_at),
     ):
         if column is product_column:
             return copy.label(product_column.key)
@@ -274,6 +277,40 @@ def product_detail(session: Session, product_id: int) -> Product:
     if product is None:
         raise ProductNotFound(details={"id": product_id})
     return product
+
+
+# a product page in one query: the product, its category and supplier, one row per SKU
+_PAGE = (
+    select(
+        *CARD_COLUMNS,
+        Product.created_at,
+        Product.description,
+        Product.images,
+        Product.supplier_id,
+        Supplier.name.label("supplier_name"),
+        Sku.id.label("sku_id"),
+        Sku.spec.label("sku_spec"),
+        Sku.price.label("sku_price"),
+        Sku.stock.label("sku_stock"),
+    )
+    .join_from(Product, Category, Category.id == Product.category_id)
+    .join(Supplier, Supplier.id == Product.supplier_id)
+    .outerjoin(Sku, Sku.product_id == Product.id)
+    .where(Product.id == bindparam("product_id"), Product.on_shelf.is_(True))
+    .order_by(Sku.id)
+)
+
+
+def product_page(session: Session, product_id: int) -> list[Row]:
+    """What a product page shows, for an on-shelf product (else 404), in one round trip: one
+    row per SKU in id order (a product without SKUs: one row, its SKU columns None), each with
+    the product's own columns, its category's and its supplier's name. Same content as
+    `product_detail`, without loading and tracking ORM objects (schemas.catalog.product_page_body
+    writes it out)."""
+    rows = _rows(session, _PAGE, {"product_id": product_id})
+    if not rows:
+        raise ProductNotFound(details={"id": product_id})
+    return rows
 
 
 def record_sales(session: Session, product_id: int, quantity: int) -> None:

@@ -1,32 +1,34 @@
 """Chinese substring search on product titles, fast at 100,000 products on SQLite and PostgreSQL.
 
-The index is a postings table, `product_grams (gram, product_id, selected, sales, min_price)`,
-holding every distinct character and every pair of adjacent characters of each lower-cased
-title, and `gram_counts`, how many titles hold each gram. A query of one character is answered
-by its unigram and one of two characters by its bigram (both exact); a longer one needs all of
-its bigrams and a LIKE on the title to confirm the whole string. It is plain SQL over B-tree
-indexes, so SQLite and PostgreSQL run the same plans.
+The index is a postings table, `product_grams (gram, product_id, selected, sales, min_price,
+created_at)`, holding every distinct character and every pair of adjacent characters of each
+lower-cased title, and `gram_counts`, how many titles hold each gram. A query of one character
+is answered by its unigram and one of two characters by its bigram (both exact); a longer one
+needs all of its bigrams and a LIKE on the title to confirm the whole string. It is plain SQL
+over B-tree indexes, so SQLite and PostgreSQL run the same plans.
 
 Search is combined with sorting and cursor paging, which is where naive plans are slow: a
 common term ("米", one title in seven) has tens of thousands of matches to sort for one page,
-and a rare one walked along the sort order's index reads the whole catalogue. So:
+and a rare one walked along the sort order's index reads the whole catalogue. So each posting
+carries every sort key of its product (832优选 and sales, lowest price, creation time), and
+`ix_product_grams_rank (gram, selected, sales, product_id)`, `_price (gram, min_price, ...)`,
+`_sales (gram, sales, ...)` and `_newest (gram, created_at, ...)` list a gram's products
+already in page order, whatever the sort:
 
-* DRIVE (the default order, which is what the mini-program shows, and the price sorts): each
-  posting carries the product's default rank (832优选, sales) and its lowest price, and
-  `ix_product_grams_rank (gram, selected, sales, product_id)` and `ix_product_grams_price
-  (gram, min_price, product_id)` list a gram's products already in page order. A page walks
-  the postings of the query's rarest gram, checks the other grams by probes on the postings'
-  primary key and confirms with LIKE: a common term fills the page at once, a rare one ends
-  when its few postings do, and a query with a gram in no title reads no posting. Cost: about
-  limit × (postings of the rarest gram / matches), never more than the rarest gram's postings.
-* IDS (sales and newest, a gram held by fewer than FEW titles): the candidates are that
-  gram's postings; the database fetches and sorts at most FEW products.
-* WALK (sales and newest, every gram common): walk the sort order's index and probe the
-  postings for each product met; with every gram in at least FEW titles, a page comes after
-  about limit × catalogue / FEW products, since neither key follows the title.
+* DRIVE (one gram: a query of one or two characters) walks that gram's postings in page order;
+  the page is the first `limit` postings.
+* DRIVE_RAREST (three characters and more) walks the postings of the query's rarest gram (the
+  query picks it from `gram_counts` itself, in the same round trip), checks the other grams by
+  probes on the postings' primary key and confirms with LIKE: a common term fills the page at
+  once, a rare one ends when its few postings do, and a query with a gram in no title reads no
+  posting. Cost: about limit × (postings of the rarest gram / matches), never more than the
+  rarest gram's postings.
 
-The one slow case left is a query of three or more characters whose bigrams are each common
-while the whole string is rare, under sales or newest: the walk then goes far.
+Sorting by sales or newest used to walk the products' sort index and probe the postings (or,
+for a gram in fewer than 1,000 titles, fetch its candidates and sort them), which read far
+into the catalogue for a rare string whose bigrams are all common (高山香粳米 by sales: 12 to
+18 ms; 精选红 by newest: 17 to 40 ms). Walking the rarest gram's postings bounds that by the
+gram's postings, as for the other sorts (docs/performance.md).
 
 Why not the databases' own indexes (bench/search_alternatives.py; README.md "Catalogue"):
 SQLite FTS5's trigram tokenizer cannot answer one- or two-character queries at all. pg_trgm
@@ -49,7 +51,6 @@ from sqlalchemy.orm import Session, aliased
 from miniapp_api.services.chunks import batches, chunked
 from models.catalog import GramCount, Product, ProductGram
 
-FEW = 1000  # titles holding a gram above which it counts as common
 _INDEX_LOCK = 832_005  # PostgreSQL advisory lock taken while the search index is written
 
 
@@ -90,6 +91,7 @@ def index_titles(session: Session, products: Iterable[Product]) -> None:
             "selected": p.selected,
             "sales": p.sales,
             "min_price": p.min_price,
+            "created_at": p.created_at,
         }
         for p in products
         for g in title_grams(p.title)
@@ -121,11 +123,10 @@ class SearchPlan:
     """How a page finds the products whose title contains the query: the plan's shape (which
     picks a prepared statement) and the values bound into it."""
 
-    kind: str  # DRIVE, DRIVE_RAREST, IDS, WALK or EMPTY
-    drive_gram: str | None = None  # DRIVE: walk this gram's postings in rank order
+    kind: str  # DRIVE or DRIVE_RAREST
+    drive_gram: str | None = None  # DRIVE: walk this gram's postings in page order
     check_grams: tuple[str, ...] = ()  # grams each product must also hold
     pattern: str | None = None  # LIKE pattern confirming the whole string (3+ characters)
-    ids: tuple[int, ...] = ()  # IDS: the candidates
 
     @property
     def shape(self) -> tuple[str, int, bool]:
@@ -137,36 +138,22 @@ class SearchPlan:
             values["drive_gram"] = self.drive_gram
         if self.pattern is not None:
             values["pattern"] = self.pattern
-        if self.kind == IDS:
-            values["ids"] = list(self.ids)
         return values
 
 
-DRIVE, DRIVE_RAREST, IDS, WALK, EMPTY = "drive", "drive_rarest", "ids", "walk", "empty"
+DRIVE, DRIVE_RAREST = "drive", "drive_rarest"
 
 
-def plan_search(session: Session, text: str, *, ranked: bool) -> SearchPlan:
-    """The plan that finds titles containing `text` (stripped, non-empty); see above.
-    `ranked`: the page is in an order whose key the postings carry (the default, by price)."""
+def plan_search(text: str) -> SearchPlan:
+    """The plan that finds titles containing `text` (stripped, non-empty); see above."""
     text = text.lower()
     grams = query_grams(text)
     pattern = None if len(text) <= 2 else f"%{_escape_like(text)}%"
-    if ranked and len(grams) == 1:
+    if len(grams) == 1:
         return SearchPlan(DRIVE, drive_gram=grams[0], pattern=pattern)
-    if ranked:
-        # the rarest gram's postings, in rank order, the rarest chosen by the query itself
-        # (one round trip); every gram and the LIKE then filter them
-        return SearchPlan(DRIVE_RAREST, check_grams=tuple(grams), pattern=pattern)
-    counts = _counts(session, grams)
-    rarest = min(grams, key=lambda gram: counts[gram])
-    if counts[rarest] == 0:
-        return SearchPlan(EMPTY)
-    if counts[rarest] < FEW:
-        # few candidates: the database looks up just those and sorts them
-        ids = session.scalars(select(ProductGram.product_id).where(ProductGram.gram == rarest))
-        return SearchPlan(IDS, ids=tuple(ids), pattern=pattern)
-    # every gram is common: a walk down the sort order's index meets matches soon
-    return SearchPlan(WALK, check_grams=tuple(grams), pattern=pattern)
+    # the rarest gram's postings, in page order, the rarest chosen by the query itself (one
+    # round trip); every gram and the LIKE then filter them
+    return SearchPlan(DRIVE_RAREST, check_grams=tuple(grams), pattern=pattern)
 
 
 def search_conditions(shape: tuple[str, int, bool]) -> list[ColumnElement[bool]]:
@@ -178,9 +165,6 @@ def search_conditions(shape: tuple[str, int, bool]) -> list[ColumnElement[bool]]
         terms.append(ProductGram.gram == bindparam("drive_gram"))
     if kind == DRIVE_RAREST:
         terms.append(ProductGram.gram == _rarest(checks))
-    if kind == IDS:
-        terms.append(Product.id.in_(bindparam("ids", expanding=True)))
-        return terms + ([like] if like is not None else [])
     terms.extend(_has_grams(checks, like))
     return terms
 
@@ -203,17 +187,6 @@ def _rarest(checks: int) -> Any:
     )
     held = select(func.count()).where(GramCount.gram.in_(grams)).scalar_subquery()
     return case((held == checks, rarest), else_=null())
-
-
-_COUNTS = select(GramCount.gram, GramCount.products).where(
-    GramCount.gram.in_(bindparam("grams", expanding=True))
-)
-
-
-def _counts(session: Session, grams: list[str]) -> dict[str, int]:
-    """How many titles hold each gram (0 for a gram no title holds)."""
-    found = session.execute(_COUNTS, {"grams": grams})
-    return {gram: 0 for gram in grams} | {gram: n for gram, n in found}
 
 
 def _has_grams(checks: int, like: ColumnElement[bool] | None) -> list[ColumnElement[bool]]:
