@@ -59,3 +59,11 @@ def test_the_walkthroughs_catalogue_examples_find_products(client):
         response = client.get(path, headers=headers)
         assert response.status_code == 200, name
         assert response.get_json()["items"], f"{name} finds nothing"
+
+
+def test_the_walkthrough_numbers_its_steps_once_each_in_order(client):
+    lines = load_demo_data(db.session)
+
+    steps = [int(n) for n in re.findall(r"(?m)^  # (\d+)\. ", "\n".join(lines))]
+
+    assert steps == list(range(5, 5 + len(steps))) and len(steps) >= 8

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -30,13 +32,19 @@ DEMO_LOADERS: list[DemoLoader] = [
 ]
 
 
+FIRST_LOADER_STEP = 5  # the walkthrough's own steps 1-4 log in and read /me
+_STEP = re.compile(r"^  # \d+\. ", re.MULTILINE)
+
+
 def load_demo_data(session: Session) -> list[str]:
-    """Every loader's rows, in one unit of work."""
+    """Every loader's rows, in one unit of work; the walkthrough lines they return, with their
+    steps numbered in the order they are printed."""
     lines: list[str] = []
     with unit_of_work(session):
         for loader in DEMO_LOADERS:
             lines.extend(loader(session))
-    return lines
+    steps = itertools.count(FIRST_LOADER_STEP)
+    return [_STEP.sub(lambda _: f"  # {next(steps)}. ", line) for line in lines]
 
 
 def walkthrough(api: str, fake: str) -> str:

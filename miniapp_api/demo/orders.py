@@ -10,6 +10,7 @@ from miniapp_api.services.admins import create_admin
 from models.calendar import current_year
 from models.catalog import Product, Sku
 from models.unit import Unit
+from models.voucher import VoucherBatch
 
 DEMO_SUPPLIER_LOGIN = ("supplier-demo", "supplier-demo-1")
 
@@ -70,4 +71,32 @@ def load_demo_orders(session: Session) -> list[str]:
         f"  curl -s -X POST $API/api/v1/orders/$ORDER/confirm-receipt {auth}",
         '  curl -s $API/api/v1/me/contribution -H "Authorization: Bearer $TOKEN"',
         *totals,
+        *_voucher_spend(session, auth),
+    ]
+
+
+def _voucher_spend(session: Session, auth: str) -> list[str]:
+    """Spending the voucher redeemed earlier in the walkthrough (rule 3): it covers the price,
+    so the order is paid at once and nothing of it counts again as personal."""
+    if session.scalar(select(VoucherBatch.id).limit(1)) is None:
+        return []
+    sku = session.scalars(
+        select(Sku)
+        .join(Product)
+        .where(Product.on_shelf.is_(True), Sku.stock > 0, Sku.price <= 30_000)
+        .order_by(Sku.price.desc(), Sku.id)
+    ).first()
+    if sku is None:
+        return []
+    return [
+        "",
+        f"  # 12. spend the voucher redeemed above on one {sku.product.title} ({sku.spec}): it "
+        "covers the price, so the order is paid at once (payment is null); the union's money "
+        "counted when its batch was paid, and the voucher part never counts again",
+        '  VOUCHER=$(curl -s $API/api/v1/me/vouchers -H "Authorization: Bearer $TOKEN" | '
+        'python3 -c \'import sys, json; print(json.load(sys.stdin)["items"][0]["id"])\')',
+        f"  curl -s -X POST $API/api/v1/orders {auth} \\",
+        f'      -d "{{\\"items\\": [{{\\"sku_id\\": {sku.id}, \\"quantity\\": 1}}], '
+        '\\"address_id\\": $ADDRESS, \\"voucher_ids\\": [$VOUCHER]}"',
+        '  curl -s $API/api/v1/me/vouchers -H "Authorization: Bearer $TOKEN"',
     ]

@@ -117,3 +117,42 @@ def test_another_employees_voucher_cannot_pay_an_order(client):
 
     assert refused.status_code == 404
     assert refused.get_json()["error"]["code"] == "voucher_not_found"
+
+
+def test_refunding_a_mixed_order_reverses_only_the_cash_and_gives_the_voucher_part_back(
+    client, fake
+):
+    from sqlalchemy import select
+
+    from miniapp_api.jobs import run_due_jobs
+    from models import Entry, db
+    from models.base import utcnow
+
+    unit = make_unit("某中学")
+    buyer = make_buyer(unit)
+    voucher = redeemed_voucher(buyer.employee, make_batch(unit, face_value=100_00))
+    supplier = make_supplier()
+    shipper = admin_headers(make_admin(SUPPLIER, supplier=supplier))
+    order = place_with(client, buyer, make_sku(price=250_00, supplier=supplier), [voucher.id])
+    order_no = order.get_json()["order"]["order_no"]
+    transaction_id = pay_through_fake(fake.state, order_no)
+    notify(client, notification(order_no, 150_00, transaction_id=transaction_id))
+    client.post(
+        f"/api/v1/admin/orders/{order_no}/ship",
+        json={"carrier": "顺丰", "tracking_no": "SF2"},
+        headers=shipper,
+    )
+    client.post(f"/api/v1/orders/{order_no}/confirm-receipt", headers=buyer.headers)
+    client.post(f"/api/v1/orders/{order_no}/refund", json={"reason": "坏了"}, headers=buyer.headers)
+
+    client.post(f"/api/v1/admin/orders/{order_no}/refund/approve", headers=shipper)
+    run_due_jobs(db.session, utcnow())  # WeChat (the fake) confirms the refund
+    db.session.rollback()
+
+    amounts = db.session.scalars(
+        select(Entry.amount).where(Entry.source == "personal").order_by(Entry.id)
+    ).all()
+    final = client.get(f"/api/v1/orders/{order_no}", headers=buyer.headers).get_json()
+    assert final["status"] == "refunded"
+    assert amounts == [150_00, -150_00]
+    assert wallet_balance(client, buyer) == "100.00"
