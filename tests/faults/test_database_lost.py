@@ -9,10 +9,11 @@ import pytest
 from sqlalchemy import select
 
 from miniapp_api import create_app
-from models import Order, db
+from miniapp_api.services.totals import verify_totals
+from models import Order, Voucher, db
 from models.catalog import Sku
 from tests.conftest import app_config
-from tests.factories import make_unit
+from tests.factories import make_batch, make_unit, redeemed_voucher
 from tests.faults.hooks import at_statement, kill_backend, postgresql_only
 from tests.order_factories import (
     make_buyer,
@@ -21,7 +22,6 @@ from tests.order_factories import (
     notify,
     order_row,
     pay_through_fake,
-    place,
     placed,
 )
 
@@ -30,19 +30,33 @@ DEAD_DATABASE = "postgresql+psycopg://postgres@127.0.0.1:1/down"
 
 
 def test_a_backend_killed_mid_order_is_503_writes_nothing_and_the_next_order_works(client):
+    """Killed after the order row and its stock were written, while its voucher is being
+    spent: all of it is gone, the voucher keeps its balance, and the next order goes through."""
     postgresql_only()
-    buyer = make_buyer()
+    unit = make_unit()
+    buyer = make_buyer(unit)
+    voucher_id = redeemed_voucher(buyer.employee, make_batch(unit, face_value=5_00)).id
     sku = make_sku(stock=5)
-    with at_statement(db.engine, "UPDATE skus", kill_backend(db.engine)) as fired:
-        lost = place(client, buyer, sku.id, 2)
+    body = {
+        "items": [{"sku_id": sku.id, "quantity": 2}],
+        "address_id": buyer.address_id,
+        "voucher_ids": [voucher_id],
+    }
+    with at_statement(db.engine, "INSERT INTO voucher_spends", kill_backend(db.engine)) as fired:
+        lost = client.post("/api/v1/orders", json=body, headers=buyer.headers)
     assert fired and lost.status_code == 503
     assert lost.get_json()["error"]["code"] == "service_unavailable"
     db.session.rollback()
     assert db.session.scalars(select(Order)).all() == []
     assert db.session.get(Sku, sku.id).stock == 5
-    placed(client, buyer, sku.id, 2)  # the pool dropped the dead connection
+    assert db.session.get(Voucher, voucher_id).balance == 5_00
+
+    again = client.post("/api/v1/orders", json=body, headers=buyer.headers)
+    assert again.status_code == 201, again.get_json()  # the pool dropped the dead connection
     db.session.rollback()
     assert db.session.get(Sku, sku.id).stock == 3
+    assert db.session.get(Voucher, voucher_id).balance == 0
+    assert verify_totals(db.session) == []
 
 
 @pytest.fixture
