@@ -128,7 +128,7 @@ def prepare(database_url: str, products: int, regenerate: bool) -> tuple[str, in
         employee = Employee(openid=f"bench-{time.time_ns()}")
         db.session.add(employee)
         db.session.commit()
-        token, _ = issue_token(EMPLOYEE, employee.id)
+        token, _ = issue_token(EMPLOYEE, employee)
         category = db.session.query(Category).filter_by(name="休闲食品").one().id
         db.session.remove()
         db.engine.dispose()

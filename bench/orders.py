@@ -119,7 +119,7 @@ def prepare(database_url: str) -> dict:
             )
             db.session.add(address)
             db.session.flush()
-            token, _ = issue_token(EMPLOYEE, employee.id)
+            token, _ = issue_token(EMPLOYEE, employee)
             buyers.append((token, address.id))
         db.session.commit()
         plan = {
