@@ -11,6 +11,7 @@ from typing import Any
 import marshmallow as ma
 from flask import Flask, g, jsonify
 from flask_smorest import Api
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from miniapp_api.errors import DomainError
@@ -143,6 +144,16 @@ def register_error_handlers(app: Flask) -> None:
             return app.extensions["miniapp_api"].handle_http_exception(error)
         request_id = g.get("request_id", "")
         log_failure(log, "unhandled error request_id=%s", request_id, error=error)
+        if isinstance(error, OperationalError):
+            # the database went away mid-request, or a deadlock was lost twice: nothing was
+            # written (the unit of work rolled back), and asking again may well work
+            return envelope(
+                "service_unavailable",
+                "服务繁忙，请稍后再试",
+                503,
+                {"request_id": request_id},
+                {"Retry-After": "1"},
+            )
         return envelope(
             "internal_error",
             "服务器开小差了，请稍后再试",

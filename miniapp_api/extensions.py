@@ -3,6 +3,8 @@
 The flask-smorest Api is made per app in create_app(): its OpenAPI spec belongs to one app.
 """
 
+import functools
+import logging
 import math
 import time
 from collections.abc import Callable
@@ -61,6 +63,40 @@ def limit_wrong_guesses(
         deduct_when=failed,
         on_breach=too_many_attempts,
     )
+
+
+def shared_limits_required(view: Callable) -> Callable:
+    """Fail closed for a guessing limit: while the limits' shared storage (Redis) does not
+    answer, flask-limiter counts in each worker's memory (so that logins go on), which would
+    multiply the guesses allowed by the number of workers; a view under this decorator answers
+    503 `limits_unavailable` instead. Place it under the limit decorators."""
+
+    @functools.wraps(view)
+    def checked(*args, **kwargs):
+        if not _shared_storage_answers():
+            from miniapp_api.errors import DomainError
+
+            raise DomainError(
+                "limits_unavailable",
+                "服务暂时不可用，请稍后再试",
+                status=503,
+                headers={"Retry-After": "30"},
+            )
+        return view(*args, **kwargs)
+
+    return checked
+
+
+def _shared_storage_answers() -> bool:
+    if str(current_app.config.get("RATELIMIT_STORAGE_URI", "")).startswith("memory://"):
+        return True  # one process (tests, demo): its memory is the whole count
+    try:
+        answers = bool(limiter.storage.check())
+    except Exception:  # noqa: BLE001 - a storage that cannot even be asked is down
+        answers = False
+    if not answers:
+        logging.getLogger("miniapp.limits").warning("rate limit storage down: failing closed")
+    return answers
 
 
 __all__ = ["db", "limiter", "migrate"]

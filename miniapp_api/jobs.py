@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from miniapp_api.failures import log_failure
 from miniapp_api.metrics import JOB_RUNS
-from miniapp_api.transaction import unit_of_work
+from miniapp_api.transaction import run_retrying_once, unit_of_work
 
 log = logging.getLogger("miniapp.jobs")
 
@@ -84,12 +84,17 @@ JOBS: list[Job] = [
 def run_due_jobs(session: Session, now: datetime) -> dict[str, int]:
     """Run every job once as of `now`, each as its own unit of work; a failing job is rolled
     back and logged and does not stop the others. A job that claims rows one by one commits
-    each claimed row itself (`commit_early`), so that one bad row never undoes the others."""
+    each claimed row itself (`commit_early`), so that one bad row never undoes the others.
+    A job that loses a deadlock before its first commit is run once more (transaction.py)."""
     results: dict[str, int] = {}
     for job in JOBS:
-        try:
+
+        def step(job: Job = job) -> int:
             with unit_of_work(session):
-                results[job.name] = job.run(session, now)
+                return job.run(session, now)
+
+        try:
+            results[job.name] = run_retrying_once(step, session.rollback, f"job {job.name}")
         except Exception as error:
             log_failure(log, "job %s failed", job.name, error=error)
             results[job.name] = -1

@@ -45,7 +45,8 @@ BOOKINGS = Counter(
     ["source"],
 )
 # Outcomes: verified (a payment counted once, its duplicates and late copies), result_fail (a
-# signed notice of a failed payment), rejected (signature, merchant, order or amount wrong).
+# signed notice of a failed payment), rejected (signature, merchant, order or amount wrong),
+# unavailable (the database could not be reached: answered FAIL, WeChat sends it again).
 # The payment notification handler increments it.
 PAYMENT_NOTIFICATIONS = Counter(
     "miniapp_payment_notifications_total",

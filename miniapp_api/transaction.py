@@ -23,10 +23,17 @@ Its unit of work still ends with a commit, but with nothing to commit it runs it
 without BEGIN and COMMIT around them (each statement its own snapshot, which is what every
 statement of a READ COMMITTED transaction gets anyway): two round trips fewer per request on
 PostgreSQL, two statements fewer on SQLite.
+
+A request or job step that PostgreSQL aborts with a deadlock (SQLSTATE 40P01) or a
+serialization failure (40001) is rolled back and run once more from the start, but only while
+nothing irreversible happened in it: no `commit_early` yet and no WeChat client taken
+(`mark_irreversible`). A second failure, or one after something irreversible, is answered as
+the error it is (503, see error_handlers.py).
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -35,13 +42,19 @@ from typing import Any
 from flask import Flask, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import ORMExecuteState, Session
 
 # Whether the transaction about to begin on this thread will write (SQLite's BEGIN IMMEDIATE).
 _writes: ContextVar[bool] = ContextVar("miniapp_transaction_writes", default=False)
 # Whether this thread serves a @read_only view: no transaction is begun for its reads.
 _reads_only: ContextVar[bool] = ContextVar("miniapp_reads_only", default=False)
+# Whether this request or job step did something a rerun would repeat (see the docstring).
+_irreversible: ContextVar[bool] = ContextVar("miniapp_irreversible", default=False)
 _READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# PostgreSQL aborted the transaction only because of another one: running it again may pass.
+RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})
+log = logging.getLogger("miniapp.transaction")
 
 
 class ReadOnlyViolation(RuntimeError):
@@ -95,7 +108,38 @@ def commit_early(session: Session, reason: str) -> None:
     `reason` says which, so that every such place reads as what it is."""
     if not reason:
         raise ValueError("commit_early needs its reason")
+    mark_irreversible()
     session.commit()
+
+
+def mark_irreversible() -> None:
+    """Say that the current request or job step did something a rerun would repeat (a commit,
+    a WeChat call): a deadlock after this is not retried."""
+    _irreversible.set(True)
+
+
+def is_retryable(error: BaseException) -> bool:
+    """A deadlock or serialization failure: the transaction lost only to another one."""
+    original = getattr(error, "orig", None) if isinstance(error, DBAPIError) else None
+    return getattr(original, "sqlstate", None) in RETRYABLE_SQLSTATES
+
+
+def run_retrying_once(work: Callable[[], Any], rollback: Callable[[], None], what: str) -> Any:
+    """Run `work()`; when it fails with a deadlock or serialization failure before anything
+    irreversible happened, roll back and run it once more. The one retry policy of requests
+    and job steps."""
+    for attempt in (1, 2):
+        token = _irreversible.set(False)
+        try:
+            return work()
+        except DBAPIError as error:
+            if attempt == 2 or not is_retryable(error) or _irreversible.get():
+                raise
+            rollback()
+            log.warning("%s: %s, run once more", what, error.orig.sqlstate)  # type: ignore[union-attr]
+        finally:
+            _irreversible.reset(token)
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 class ServiceFlask(Flask):
@@ -115,23 +159,31 @@ class ServiceFlask(Flask):
         token = _writes.set(writes)
         reads_token = _reads_only.set(reads_only)
         try:
+            return run_retrying_once(
+                lambda: self._dispatch_once(db.session, reads_only),
+                db.session.rollback,
+                f"{request.method} {rule.rule if rule else request.path}",
+            )
+        finally:
+            _writes.reset(token)
+            _reads_only.reset(reads_token)
+
+    def _dispatch_once(self, session: Any, reads_only: bool):
+        try:
             if reads_only:
-                _begin_without_transaction(db.session)
+                _begin_without_transaction(session)
             response = super().dispatch_request()
             status = getattr(response, "status_code", 200)
             if isinstance(response, tuple) and len(response) > 1 and isinstance(response[1], int):
                 status = response[1]
             if status >= 400:
-                db.session.rollback()
+                session.rollback()
             else:
-                db.session.commit()
+                session.commit()
             return response
         except BaseException:
-            db.session.rollback()
+            session.rollback()
             raise
-        finally:
-            _writes.reset(token)
-            _reads_only.reset(reads_token)
 
 
 def _begin_without_transaction(scoped: Any) -> None:

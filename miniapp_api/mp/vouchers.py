@@ -8,7 +8,7 @@ from flask import g
 from flask_smorest import Blueprint
 
 from miniapp_api.auth import employee_required
-from miniapp_api.extensions import db, limit_wrong_guesses
+from miniapp_api.extensions import db, limit_wrong_guesses, shared_limits_required
 from miniapp_api.idempotency import idempotent
 from miniapp_api.schemas.common import PageArgs
 from miniapp_api.schemas.vouchers import CodeSchema, WalletPageSchema, WalletVoucherSchema
@@ -49,6 +49,7 @@ def wallet_item(voucher: Voucher, now: datetime) -> dict:
 # Wrong codes only: per employee, and per client address over every employee.
 @limit_wrong_guesses("VOUCHER_REDEEM_FAILURE_LIMIT", _wrong_code, key_func=_employee)
 @limit_wrong_guesses("VOUCHER_REDEEM_ADDRESS_FAILURE_LIMIT", _wrong_code)
+@shared_limits_required
 @idempotent
 @blp.arguments(CodeSchema)
 @blp.response(200, WalletVoucherSchema)
@@ -56,6 +57,7 @@ def wallet_item(voucher: Voucher, now: datetime) -> dict:
 @blp.alt_response(409, description="voucher_already_redeemed, voucher_voided, voucher_expired")
 @blp.alt_response(422, description="voucher_not_yet_valid")
 @blp.alt_response(429, description="too_many_attempts, with Retry-After")
+@blp.alt_response(503, description="limits_unavailable: the guessing limit cannot be counted")
 def redeem(body: dict):
     """Claim a voucher into the caller's wallet with its printed code."""
     now = datetime.now(UTC)
