@@ -1,0 +1,99 @@
+"""Logging in and out, and each role's start page."""
+
+from __future__ import annotations
+
+from flask import g, make_response, redirect, render_template, request, url_for
+
+from miniapp_api.console.blueprint import bp
+from miniapp_api.console.session import end_session, login_required, start_session
+from miniapp_api.extensions import client_address, db, limit_wrong_guesses
+from miniapp_api.services.admins import InvalidCredentials, authenticate_admin
+from models.admin import FINANCE_ADMIN, UNIT_ADMIN
+
+ROLE_NAMES = {
+    "platform_admin": "平台管理员",
+    "finance_admin": "财政部门",
+    "unit_admin": "预算单位",
+    "union_admin": "工会",
+    "supplier": "供应商",
+}
+
+
+@bp.app_template_filter("role_name")
+def role_name(role: str) -> str:
+    return ROLE_NAMES.get(role, role)
+
+
+def _username_and_address() -> str:
+    username = request.form.get("username", "")
+    return f"{client_address()}|{username[:64].strip().lower()}"
+
+
+def _failed(response) -> bool:
+    return response.status_code == 401
+
+
+def _too_many_attempts(limit):
+    from miniapp_api.extensions import seconds_until
+
+    minutes = max(1, seconds_until(limit.reset_at) // 60)
+    page = render_template(
+        "login.html",
+        error=f"尝试次数过多，请{minutes}分钟后再试",
+        username=request.form.get("username", ""),
+    )
+    return make_response(page, 429)
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a page of the console itself (never another site) after logging in."""
+    if target and target.startswith("/console/") and not target.startswith("//"):
+        return target
+    return url_for("console.home")
+
+
+@bp.route("/login", methods=["GET"])
+def login():
+    return render_template("login.html", next=request.args.get("next", ""))
+
+
+@bp.route("/login", methods=["POST"])
+# the API's limits on wrong passwords, counted the same way (per name and address, per address)
+@limit_wrong_guesses(
+    "ADMIN_LOGIN_FAILURE_LIMIT",
+    _failed,
+    key_func=_username_and_address,
+    on_breach=_too_many_attempts,
+)
+@limit_wrong_guesses("ADMIN_LOGIN_ADDRESS_FAILURE_LIMIT", _failed, on_breach=_too_many_attempts)
+def login_submit():
+    username = request.form.get("username", "").strip()
+    password = request.form.get("password", "")
+    errors = {}
+    if not username:
+        errors["username"] = "请输入用户名"
+    if not password:
+        errors["password"] = "请输入密码"
+    if errors:
+        return render_template("login.html", errors=errors, username=username), 422
+    try:
+        admin = authenticate_admin(db.session, username, password)
+    except InvalidCredentials as error:
+        return render_template("login.html", error=error.message, username=username), 401
+    start_session(admin)
+    return redirect(_safe_next(request.form.get("next")))
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    end_session()
+    return redirect(url_for("console.login"))
+
+
+@bp.route("/", methods=["GET"])
+@login_required()
+def home():
+    """Each role's start page: a unit's admins go to their unit."""
+    if g.admin.role in (UNIT_ADMIN, FINANCE_ADMIN) and g.admin.unit_id:
+        return redirect(url_for("console.unit_page", unit_id=g.admin.unit_id))
+    return render_template("home.html", menu=[])
