@@ -22,14 +22,26 @@ _HTTP_MESSAGES = {
 }
 
 
-def error_page(message: str, status: int):
+def error_page(message: str, status: int, reasons: list[str] | None = None):
     template = "error_fragment.html" if request.headers.get("HX-Request") else "error.html"
-    return render_template(template, message=message, status=status), status
+    page = render_template(template, message=message, status=status, reasons=reasons or [])
+    return page, status
+
+
+def field_messages(details: dict) -> list[str]:
+    """The Chinese messages in an error's details (`{field: [message, ...]}`)."""
+    messages: list[str] = []
+    for value in details.values():
+        if isinstance(value, list):
+            messages.extend(str(item) for item in value if isinstance(item, str))
+        elif isinstance(value, str):
+            messages.append(value)
+    return messages
 
 
 @bp.errorhandler(DomainError)
 def _domain_error(error: DomainError):
-    return error_page(error.message, error.status)
+    return error_page(error.message, error.status, field_messages(error.details))
 
 
 @bp.errorhandler(HTTPException)

@@ -45,8 +45,8 @@ def _chart(figures) -> dict:
         }
     return {
         "tooltip": {"trigger": "axis"},
-        "legend": {"data": ["本级", "本级及下级"]},
-        "grid": {"left": 70, "right": 20, "bottom": 30},
+        "legend": {"data": ["本级", "本级及下级"], "top": 0},
+        "grid": {"left": 70, "right": 20, "top": 50, "bottom": 30},
         "xAxis": {"type": "category", "data": names},
         "yAxis": {"type": "value", "name": "元"},
         "series": series,
