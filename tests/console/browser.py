@@ -66,6 +66,24 @@ def page(browser, live_server):
     context.close()
 
 
+@pytest.fixture
+def new_page(browser, live_server):
+    """Open more pages, each its own browser context (two people at once); all closed after."""
+    contexts = []
+
+    def open_page(width: int = 1280, height: int = 900):
+        context = browser.new_context(
+            base_url=live_server, viewport={"width": width, "height": height}
+        )
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
 def screenshot(page, name: str) -> None:
     """Keep a picture of the page for a person to look at (test-output/console/NAME.png)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)

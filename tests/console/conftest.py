@@ -1,1 +1,1 @@
-from tests.console.browser import browser, live_server, page  # noqa: F401  (fixtures)
+from tests.console.browser import browser, live_server, new_page, page  # noqa: F401

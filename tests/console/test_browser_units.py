@@ -44,16 +44,13 @@ def test_a_unit_admin_cannot_open_another_unit(page):
     assert "别的单位" not in page.content()
 
 
-def test_the_phone_sized_page_keeps_the_tables_readable(browser, live_server):
+def test_the_phone_sized_page_keeps_the_tables_readable(new_page):
     unit = make_unit("手机上的单位")
     make_admin(UNIT_ADMIN, unit=unit, username="phone")
-    context = browser.new_context(base_url=live_server, viewport={"width": 390, "height": 844})
-    page = context.new_page()
-    try:
-        log_in(page, "phone")
-        page.wait_for_selector("#own-total")
-        screenshot(page, "unit-phone")
-        width = page.evaluate("document.documentElement.scrollWidth")
-        assert width <= 390
-    finally:
-        context.close()
+    page = new_page(390, 844)
+
+    log_in(page, "phone")
+    page.wait_for_selector("#own-total")
+    screenshot(page, "unit-phone")
+
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
