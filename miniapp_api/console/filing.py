@@ -5,13 +5,12 @@ the user types); submit; the superior's confirm and return with a reason; the su
 
 from __future__ import annotations
 
-from typing import Any
-
 import marshmallow as ma
 from flask import flash, g, redirect, render_template, request, url_for
 
 from miniapp_api.admin.downloads import xlsx_download
 from miniapp_api.console.blueprint import bp
+from miniapp_api.console.forms import field_errors, form_body, form_values
 from miniapp_api.console.session import login_required
 from miniapp_api.console.units import UNIT_ROLES
 from miniapp_api.errors import Conflict, Forbidden, InvalidRequest
@@ -104,22 +103,6 @@ def _filing_page(unit: Unit, year: int, values=None, errors=None, status: int = 
     return page, status
 
 
-def _form_body() -> dict[str, Any]:
-    """The form's fields as the API's filing body: an empty field is a field not given."""
-    return {
-        name: request.form[name].strip()
-        for name in FILING_FIELDS
-        if request.form.get(name, "").strip()
-    }
-
-
-def _first_messages(messages: dict[str, Any]) -> dict[str, str]:
-    return {
-        name: (found[0] if isinstance(found, list) and found else str(found))
-        for name, found in messages.items()
-    }
-
-
 @bp.route(FILING, methods=["GET"])
 @login_required(*UNIT_ROLES)
 def filing_page(unit_id: int, year: int):
@@ -130,14 +113,14 @@ def filing_page(unit_id: int, year: int):
 @login_required(*UNIT_ROLES)
 def filing_save(unit_id: int, year: int):
     unit = reachable_unit(db.session, g.admin, unit_id)
-    values = {name: request.form.get(name, "") for name in FILING_FIELDS}
+    values = form_values(FILING_FIELDS)
     try:
-        body = FilingBodySchema().load(_form_body())
+        body = FilingBodySchema().load(form_body(FILING_FIELDS))
         save_filing(db.session, g.admin, unit, year, body)
     except ma.ValidationError as error:
-        return _filing_page(unit, year, values, _first_messages(error.messages), 422)
+        return _filing_page(unit, year, values, field_errors(error), 422)
     except InvalidRequest as error:
-        return _filing_page(unit, year, values, _first_messages(error.details), 422)
+        return _filing_page(unit, year, values, field_errors(error), 422)
     flash("已保存")
     return redirect(url_for("console.filing_page", unit_id=unit.id, year=year))
 
@@ -150,7 +133,7 @@ def filing_submit(unit_id: int, year: int):
         submit_filing(db.session, g.admin, unit, year)
     except InvalidRequest as error:
         values = _stored_values(filing_view(db.session, unit, year))
-        return _filing_page(unit, year, values, _first_messages(error.details), 422)
+        return _filing_page(unit, year, values, field_errors(error), 422)
     flash("已提交，待上级确认")
     return redirect(url_for("console.filing_page", unit_id=unit.id, year=year))
 
@@ -173,9 +156,8 @@ def filing_return(unit_id: int, year: int):
             db.session, g.admin, unit, year, request.form.get("reason", "")
         )
     except InvalidRequest as error:
-        errors = _first_messages(error.details)
         values = _stored_values(filing_view(db.session, unit, year))
-        return _filing_page(unit, year, values, errors, 422)
+        return _filing_page(unit, year, values, field_errors(error), 422)
     commit_early(db.session, "the return is committed before the SMS provider is called")
     deliver_sms(db.session, sms_sender(), message, utcnow())
     flash("已退回，并已短信通知填报联系人")

@@ -8,7 +8,7 @@ from miniapp_api.console.blueprint import bp
 from miniapp_api.console.session import end_session, login_required, start_session
 from miniapp_api.extensions import client_address, db, limit_wrong_guesses
 from miniapp_api.services.admins import InvalidCredentials, authenticate_admin
-from models.admin import FINANCE_ADMIN, UNIT_ADMIN
+from models.admin import FINANCE_ADMIN, PLATFORM_ADMIN, UNION_ADMIN, UNIT_ADMIN
 
 ROLE_NAMES = {
     "platform_admin": "平台管理员",
@@ -22,6 +22,15 @@ ROLE_NAMES = {
 @bp.app_template_filter("role_name")
 def role_name(role: str) -> str:
     return ROLE_NAMES.get(role, role)
+
+
+MENUS = {
+    UNION_ADMIN: [
+        {"name": "工会采购进度与提货券", "endpoint": "console.union_page"},
+        {"name": "新建提货券批次", "endpoint": "console.batch_new"},
+    ],
+    PLATFORM_ADMIN: [{"name": "提货券批次（确认付款）", "endpoint": "console.batch_list"}],
+}
 
 
 def _username_and_address() -> str:
@@ -96,4 +105,6 @@ def home():
     """Each role's start page: a unit's admins go to their unit."""
     if g.admin.role in (UNIT_ADMIN, FINANCE_ADMIN) and g.admin.unit_id:
         return redirect(url_for("console.unit_page", unit_id=g.admin.unit_id))
-    return render_template("home.html", menu=[])
+    if g.admin.role == UNION_ADMIN:
+        return redirect(url_for("console.union_page"))
+    return render_template("home.html", menu=MENUS.get(g.admin.role, []))
