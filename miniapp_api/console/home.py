@@ -8,7 +8,7 @@ from miniapp_api.console.blueprint import bp
 from miniapp_api.console.session import end_session, login_required, start_session
 from miniapp_api.extensions import client_address, db, limit_wrong_guesses
 from miniapp_api.services.admins import InvalidCredentials, authenticate_admin
-from models.admin import FINANCE_ADMIN, PLATFORM_ADMIN, UNION_ADMIN, UNIT_ADMIN
+from models.admin import FINANCE_ADMIN, PLATFORM_ADMIN, SUPPLIER, UNION_ADMIN, UNIT_ADMIN
 
 ROLE_NAMES = {
     "platform_admin": "平台管理员",
@@ -29,7 +29,10 @@ MENUS = {
         {"name": "工会采购进度与提货券", "endpoint": "console.union_page"},
         {"name": "新建提货券批次", "endpoint": "console.batch_new"},
     ],
-    PLATFORM_ADMIN: [{"name": "提货券批次（确认付款）", "endpoint": "console.batch_list"}],
+    PLATFORM_ADMIN: [
+        {"name": "提货券批次（确认付款）", "endpoint": "console.batch_list"},
+        {"name": "订单", "endpoint": "console.order_list"},
+    ],
 }
 
 
@@ -107,4 +110,6 @@ def home():
         return redirect(url_for("console.unit_page", unit_id=g.admin.unit_id))
     if g.admin.role == UNION_ADMIN:
         return redirect(url_for("console.union_page"))
+    if g.admin.role == SUPPLIER:
+        return redirect(url_for("console.order_list"))
     return render_template("home.html", menu=MENUS.get(g.admin.role, []))
