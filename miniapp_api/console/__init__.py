@@ -8,7 +8,16 @@ from __future__ import annotations
 
 from flask import Flask
 
-from miniapp_api.console import errors, filing, home, orders, union, units  # noqa: F401  (views register themselves)
+from miniapp_api.console import (  # noqa: F401  (views register themselves)
+    errors,
+    filing,
+    home,
+    imports,
+    orders,
+    platform,
+    union,
+    units,
+)
 from miniapp_api.console.blueprint import bp
 from miniapp_api.console.session import check_csrf, configure_console_session, csrf_token
 

@@ -32,6 +32,10 @@ MENUS = {
     PLATFORM_ADMIN: [
         {"name": "提货券批次（确认付款）", "endpoint": "console.batch_list"},
         {"name": "订单", "endpoint": "console.order_list"},
+        {"name": "数据导入（单位、商品、食堂采购）", "endpoint": "console.imports_page"},
+        {"name": "管理员账号", "endpoint": "console.admins_page"},
+        {"name": "操作记录", "endpoint": "console.audit_log_page"},
+        {"name": "短信发件箱", "endpoint": "console.sms_outbox_page"},
     ],
 }
 
