@@ -143,3 +143,20 @@ def test_login_never_redirects_to_another_site(client):
     )
 
     assert response.headers["Location"].endswith("/console/")
+
+
+def test_every_console_login_the_demo_prints_works(app):
+    from miniapp_api.demo import load_demo_data
+    from miniapp_api.demo.orders import DEMO_SUPPLIER_LOGIN
+    from miniapp_api.demo.units import DEMO_ADMINS
+
+    text = "\n".join(load_demo_data(db.session))
+    logins = [(username, password) for username, password, *_ in DEMO_ADMINS]
+    logins.append(DEMO_SUPPLIER_LOGIN)
+
+    assert 'echo "web console: $API/console/"' in text
+    for username, password in logins:
+        browser = app.test_client()
+        assert console_login(browser, username, password).status_code == 302, username
+        assert username in browser.get("/console/", follow_redirects=True).get_data(as_text=True)
+        assert f" {username} " in text
