@@ -25,8 +25,10 @@ from miniapp_api.console.session import check_csrf, configure_console_session, c
 def init_console(app: Flask) -> None:
     """Serve the console: its cookie session, CSRF check, template helpers and pages."""
     configure_console_session(app)
-    bp.before_request(check_csrf)
     app.register_blueprint(bp)
+
+
+bp.before_request(check_csrf)
 
 
 @bp.app_template_global("csrf_token")
