@@ -30,6 +30,7 @@ MENUS = {
         {"name": "新建提货券批次", "endpoint": "console.batch_new"},
     ],
     PLATFORM_ADMIN: [
+        {"name": "单位与采购情况", "endpoint": "console.unit_search"},
         {"name": "提货券批次（确认付款）", "endpoint": "console.batch_list"},
         {"name": "订单", "endpoint": "console.order_list"},
         {"name": "数据导入（单位、商品、食堂采购）", "endpoint": "console.imports_page"},

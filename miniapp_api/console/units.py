@@ -13,6 +13,7 @@ from miniapp_api.console.formatting import SOURCE_NAMES, year_argument
 from miniapp_api.console.session import login_required
 from miniapp_api.errors import InvalidRequest
 from miniapp_api.extensions import db
+from miniapp_api.services.admin_lists import units_in_reach
 from miniapp_api.services.reach import admin_reaches, reachable_unit
 from miniapp_api.services.totals import children_figures, own_entries, unit_figures
 from miniapp_api.services.totals_sheet import totals_workbook
@@ -22,6 +23,7 @@ from models.unit import Unit
 
 UNIT_ROLES = (PLATFORM_ADMIN, FINANCE_ADMIN, UNIT_ADMIN)
 ENTRIES_PER_PAGE = 50
+UNITS_PER_PAGE = 50
 
 
 def _chart(figures) -> dict:
@@ -61,6 +63,17 @@ def _ancestors(unit: Unit) -> list[Unit]:
         chain.append(parent)
         parent = parent.parent
     return list(reversed(chain))
+
+
+@bp.route("/units", methods=["GET"])
+@login_required(*UNIT_ROLES)
+def unit_search():
+    """Units within reach whose name or credit code contains `q` (the platform's way in)."""
+    q = request.args.get("q", "").strip()
+    units, next_cursor = units_in_reach(
+        db.session, g.admin, q=q, limit=UNITS_PER_PAGE, cursor=request.args.get("cursor") or None
+    )
+    return render_template("units.html", units=units, q=q, next_cursor=next_cursor)
 
 
 @bp.route("/units/<int:unit_id>", methods=["GET"])

@@ -88,3 +88,14 @@ def test_the_totals_sheet_downloads(client):
 
     assert response.status_code == 200
     assert response.data[:2] == b"PK"
+
+
+def test_the_unit_search_lists_only_units_within_reach(client):
+    bureau, _school, _other = _tree()
+    make_admin(FINANCE_ADMIN, unit=bureau, username="finance")
+    console_login(client, "finance")
+
+    page = client.get("/console/units?q=局").get_data(as_text=True)
+
+    assert "某市财政局" in page
+    assert "另一个局" not in page
