@@ -113,6 +113,17 @@
     });
   }
 
+  // a second click on a form's button while it is being sent would send it twice (two batches)
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if ((form.method || "").toLowerCase() !== "post" || form.hasAttribute("hx-post")) return;
+    setTimeout(function () {
+      form.querySelectorAll("button[type=submit]").forEach(function (button) {
+        button.disabled = true;
+      });
+    }, 0);
+  });
+
   document.addEventListener("DOMContentLoaded", function () {
     drawCharts(document);
     var filing = document.getElementById("filing-form");
