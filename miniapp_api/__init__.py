@@ -10,7 +10,6 @@ import uuid
 from typing import Any
 
 from flask import Flask, g, request
-from flask.sessions import SessionInterface
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from miniapp_api import config as settings
@@ -122,23 +121,11 @@ def _bind_extensions(app: Flask) -> None:
         "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "opaque"}
     )
     limiter.init_app(app)
-    # bearer tokens only: no cookie session to open (and sign) on every request
-    app.session_interface = _NoCookieSession()
     app.extensions["miniapp_api"] = api
     app.extensions["wx_client"] = app.config.get("WX_CLIENT") or WxClient.from_config(app.config)
     app.extensions["sms_sender"] = sender_from_config(app.config)
     app.extensions["wx_pay"] = app.config.get("WX_PAY") or WeChatPayV2.from_config(app.config)
     register_error_handlers(app)
-
-
-class _NoCookieSession(SessionInterface):
-    """The service authenticates by bearer token and never uses Flask's cookie session."""
-
-    def open_session(self, app, request):  # type: ignore[override]
-        return self.make_null_session(app)
-
-    def save_session(self, app, session, response) -> None:  # type: ignore[override]
-        return None
 
 
 def _limit_only_where_limited(app: Flask, limiter: Any = None) -> None:
@@ -269,9 +256,12 @@ def _serve_swagger_ui_assets(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from miniapp_api.blueprints import BLUEPRINTS
+    from miniapp_api.console import init_console
     from miniapp_api.health import blp as operations
 
     api = app.extensions["miniapp_api"]
     for blueprint in BLUEPRINTS:
         api.register_blueprint(blueprint)
     app.register_blueprint(operations)
+    # the web console: the only place with a cookie session (the API has bearer tokens only)
+    init_console(app)

@@ -146,18 +146,34 @@ def employee_token_required(view: Callable) -> Callable:
     return documented_as_secured(wrapper)
 
 
+def admin_claims(admin: Any) -> dict[str, Any]:
+    """What names an admin in a token or a console session: id, token key and version."""
+    return {"sub": admin.id, "key": admin.token_key, "v": admin.token_version}
+
+
+def admin_named_by(claims: dict[str, Any]) -> Any:
+    """The active admin these claims still name, or None: a disabled admin, or claims made
+    before a password change (token version bumped), name nobody any more."""
+    from models.admin import Admin
+
+    if not isinstance(claims.get("sub"), int) or not isinstance(claims.get("key"), str):
+        return None
+    admin = db.session.get(Admin, claims["sub"])
+    if not _names(claims, admin) or not admin.active:
+        return None
+    return admin
+
+
 def admin_required(*roles: str) -> Callable[[Callable], Callable]:
     """Only a logged-in admin with one of `roles` (any role when none given); puts them on
     `g.admin`. A token of a deactivated admin, or issued before a password change, is 401;
     a wrong role is 403. Place it right under the route."""
-    from models.admin import Admin
 
     def decorate(view: Callable) -> Callable:
         @wraps(view)
         def wrapper(*args: Any, **kwargs: Any):
-            claims = token_claims(ADMIN)
-            admin = db.session.get(Admin, claims["sub"])
-            if not _names(claims, admin) or not admin.active:
+            admin = admin_named_by(token_claims(ADMIN))
+            if admin is None:
                 raise Unauthenticated(details={"reason": "unknown_admin"})
             if roles and admin.role not in roles:
                 raise Forbidden(details={"required_roles": list(roles)})

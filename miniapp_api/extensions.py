@@ -51,17 +51,19 @@ def limit_wrong_guesses(
     setting: str,
     failed: Callable[[Response], bool],
     key_func: Callable[[], str] = client_address,
+    on_breach: Callable[[RequestLimit], Response] = too_many_attempts,
 ) -> Callable[[Callable], Callable]:
     """Limit wrong guesses (admin passwords, voucher codes) to the app's `setting` (e.g.
     "10 per hour") per `key_func` (default: the client address). Only answers that `failed`
     calls wrong use the limit up; past it every attempt is 429 `too_many_attempts` with
-    Retry-After. Counts live in RATELIMIT_STORAGE_URI (Redis in production), so every worker
+    Retry-After (`on_breach` makes that answer: an HTML page for the console). Counts live
+    in RATELIMIT_STORAGE_URI (Redis in production), so every worker
     shares them. Place it under the auth decorator when `key_func` reads the caller."""
     return limiter.limit(
         lambda: current_app.config[setting],
         key_func=key_func,
         deduct_when=failed,
-        on_breach=too_many_attempts,
+        on_breach=on_breach,
     )
 
 

@@ -13,6 +13,7 @@ from miniapp_api.schemas.orders import (
     ShipSchema,
 )
 from miniapp_api.services import order_states, payments
+from miniapp_api.services import orders as order_service
 from miniapp_api.services.audit import record_admin_action
 from miniapp_api.services.orders import list_supplier_orders, supplier_order
 from miniapp_api.wechat import wx_pay
@@ -59,11 +60,7 @@ def read_orders(args: dict):
 @blp.alt_response(409, description="invalid_state: not paid")
 def ship_order(body: dict, order_no: str):
     """Paid → shipped, with carrier and tracking number (another supplier's order is 404)."""
-    supplier_order(db.session, g.admin, order_no)
-    order = order_states.lock_order(db.session, order_no)
-    order_states.ship(order, carrier=body["carrier"], tracking_no=body["tracking_no"], now=utcnow())
-    _audit(order, "order.ship", body)
-    return order
+    return order_service.ship_order(db.session, g.admin, order_no, now=utcnow(), **body)
 
 
 @blp.route("/<order_no>/refund/approve", methods=["POST"])

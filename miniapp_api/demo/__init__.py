@@ -12,6 +12,7 @@ import click
 from sqlalchemy.orm import Session
 
 from miniapp_api.demo.catalog import load_demo_catalog
+from miniapp_api.demo.console import load_demo_console
 from miniapp_api.demo.ledger import load_demo_ledger
 from miniapp_api.demo.orders import load_demo_orders
 from miniapp_api.demo.reserved_shares import load_demo_reserved_shares
@@ -29,6 +30,7 @@ DEMO_LOADERS: list[DemoLoader] = [
     load_demo_vouchers,
     load_demo_reserved_shares,
     load_demo_orders,
+    load_demo_console,
 ]
 
 
@@ -49,7 +51,8 @@ def load_demo_data(session: Session) -> list[str]:
 
 def walkthrough(api: str, fake: str) -> str:
     return f"""
-Demo is running: the API on {api} (docs: {api}/api/docs), the fake WeChat on {fake}.
+Demo is running: the API on {api} (docs: {api}/api/docs), the web console on {api}/console/,
+the fake WeChat on {fake}.
 Nothing here reaches the internet. In another terminal (bash):
 
   API={api}; FAKE={fake}

@@ -19,8 +19,9 @@ from sqlalchemy.orm import Session, contains_eager, joinedload, selectinload
 from miniapp_api.errors import Conflict, DomainError, Forbidden, InvalidRequest
 from miniapp_api.paging import ID, decode_cursor, page_of
 from miniapp_api.services.addresses import own_address
+from miniapp_api.services.audit import record_admin_action
 from miniapp_api.services.catalog import take_stock
-from miniapp_api.services.order_states import OrderNotFound, mark_paid
+from miniapp_api.services.order_states import OrderNotFound, lock_order, mark_paid, ship
 from miniapp_api.services.units import unit_bound_at, unit_counting_at
 from miniapp_api.services.voucher_spending import hold_vouchers
 from models.admin import PLATFORM_ADMIN, SUPPLIER, Admin
@@ -253,3 +254,25 @@ def _page(session: Session, statement, *, status, limit, cursor):
         )
     )
     return page_of(rows, limit, lambda order: [order.id])
+
+
+def ship_order(
+    session: Session, admin: Admin, order_no: str, *, carrier: str, tracking_no: str, now: datetime
+) -> Order:
+    """A supplier (its own orders) or the platform ships a paid order with carrier and tracking
+    number (paid → shipped), recorded in the audit log as `order.ship`; another supplier's
+    order is 404, an order not paid 409 `invalid_state`. The one way in for the API and the
+    console."""
+    supplier_order(session, admin, order_no)
+    order = lock_order(session, order_no)
+    ship(order, carrier=carrier, tracking_no=tracking_no, now=now)
+    record_admin_action(
+        session,
+        admin,
+        "order.ship",
+        target_type="order",
+        target_id=order.id,
+        target_name=order.order_no,
+        details={"carrier": carrier, "tracking_no": tracking_no},
+    )
+    return order
