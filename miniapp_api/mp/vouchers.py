@@ -57,7 +57,9 @@ def wallet_item(voucher: Voucher, now: datetime) -> dict:
 @blp.alt_response(422, description="voucher_not_yet_valid")
 @blp.alt_response(429, description="too_many_attempts, with Retry-After")
 def redeem(body: dict):
-    """Claim a voucher into the caller's wallet with its printed code."""
+    """Claim a voucher into the caller's wallet with its printed code.
+
+    422 `voucher_not_yet_valid` before the batch's `valid_from`."""
     now = datetime.now(UTC)
     voucher = redeem_voucher(db.session, g.employee, body["code"], code_keys(), now=now)
     return wallet_item(voucher, now)
