@@ -21,6 +21,10 @@ threads = 4
 worker_class = "gthread"
 timeout = 30
 keepalive = 0
+# the largest request line gunicorn allows: a search or cursor typed in Chinese is
+# percent-encoded to 9 bytes a character, and the app (not gunicorn's HTML page) answers a
+# bad one in the error envelope
+limit_request_line = 8190
 
 # one directory per port, so that a restart finds (and clears) what the last run left
 os.environ.setdefault(

@@ -19,7 +19,7 @@ from miniapp_api.extensions import db, limiter
 from wx_client.fake import FakeState, FakeWeChat
 
 # suite-wide guards
-pytest_plugins = ["tests.voucher_log_guard"]
+pytest_plugins = ["tests.secrets_guard"]
 
 TEST_APPID = "wx-test-appid"
 TEST_SECRET = "test-app-secret"

@@ -60,7 +60,9 @@ def _wrong_current_password(response) -> bool:
 def change_password(body: dict):
     """Change one's own password (the current one first). Every token issued before stops
     working, this one included: the answer carries a new token. Recorded in the audit log as
-    `admin.set_password`."""
+    `admin.set_password`.
+
+    422 `invalid_request` when the current password is wrong or the new one is too short."""
     admin = change_own_password(db.session, g.admin, body["current_password"], body["new_password"])
     token, expires_in = issue_token(ADMIN, admin)
     return {"token": token, "expires_in": expires_in, "admin": admin}

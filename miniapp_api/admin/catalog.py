@@ -25,7 +25,9 @@ blp = Blueprint(
 @blp.arguments(UploadSchema, location="files")
 @blp.response(200, ImportReportSchema)
 def upload_catalog(files: dict):
-    """Import a catalogue sheet (.xlsx or .csv, one row per SKU); all rows or nothing."""
+    """Import a catalogue sheet (.xlsx or .csv, one row per SKU); all rows or nothing.
+
+    422 `invalid_file` (not a readable .xlsx or .csv) or `import_rejected` (a bad row)."""
     upload = files["file"]
     report = import_catalog(db.session, upload.filename or "", upload.stream)
     record_import(db.session, g.admin, "catalog.import", upload.filename or "", report)

@@ -176,7 +176,9 @@ def read_share_policy(args: dict, unit_id: int):
 @blp.response(200, SharePolicySchema)
 def put_share_policy(body: dict, unit_id: int):
     """Set the minimum for the unit's subtree from `year` on (the platform, or the unit's own
-    finance admin). The strictest policy along a unit's path applies, never below 10%."""
+    finance admin). The strictest policy along a unit's path applies, never below 10%.
+
+    422 `invalid_request` for a `min_ratio` below the national 10."""
     unit = reachable_unit(db.session, g.admin, unit_id)
     set_share_policy(
         db.session,

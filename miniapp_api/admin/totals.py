@@ -88,7 +88,9 @@ def download_totals(args: dict, unit_id: int):
 @blp.arguments(UploadSchema, location="files")
 @blp.response(200, ImportReportSchema)
 def upload_canteen_entries(files: dict):
-    """Import canteen purchases from the trading site (.xlsx or .csv); all rows or nothing."""
+    """Import canteen purchases from the trading site (.xlsx or .csv); all rows or nothing.
+
+    422 `invalid_file` (not a readable .xlsx or .csv) or `import_rejected` (a bad row)."""
     upload = files["file"]
     report = import_canteen_entries(db.session, upload.filename or "", upload.stream)
     record_import(db.session, g.admin, "entries.import", upload.filename or "", report)

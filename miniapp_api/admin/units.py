@@ -57,7 +57,9 @@ def list_units(args: dict):
 )
 def import_unit_sheet(files: dict):
     """The platform's unit sheet (.xlsx or .csv): every row checked, all written or none. A
-    finance admin imports only units below their own unit."""
+    finance admin imports only units below their own unit.
+
+    422 `invalid_file` (not a readable .xlsx or .csv) or `import_rejected` (a bad row)."""
     upload = files["file"]
     scope = None if g.admin.role == PLATFORM_ADMIN else g.admin.unit
     if g.admin.role != PLATFORM_ADMIN and scope is None:
@@ -95,7 +97,9 @@ def read_children(args: dict, unit_id: int):
 @blp.alt_response(409, description="unit_inactive or unit_has_children")
 def merge(body: dict, unit_id: int):
     """Merge the unit into another: it can no longer be chosen for binding, its employees are
-    offered the successor, and its past figures stay with it."""
+    offered the successor, and its past figures stay with it.
+
+    422 `invalid_request` when merging a unit into itself."""
     unit = _changeable(unit_id)
     into = reachable_unit(db.session, g.admin, body["into_unit_id"])
     return unit_detail(db.session, merge_unit(db.session, unit, into, by=g.admin))

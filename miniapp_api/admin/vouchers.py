@@ -66,7 +66,10 @@ def _answers(batches: list[VoucherBatch]) -> list[dict]:
 @blp.arguments(BatchCreateSchema)
 @blp.response(201, BatchSchema)
 def create(body: dict):
-    """Order a batch for the caller's union: unpaid, no codes, nothing counted yet."""
+    """Order a batch for the caller's union: unpaid, no codes, nothing counted yet.
+
+    422 `invalid_request` when `valid_until` is not after `valid_from`;
+    `idempotency_key_reused`."""
     batch = create_batch(db.session, g.admin, **body)
     return _answers([batch])[0]
 
@@ -98,7 +101,10 @@ def read(batch_id: int):
 @blp.alt_response(409, description="invalid_state: the batch is paid already")
 def mark_paid(body: dict, batch_id: int):
     """The union's payment arrived: the batch becomes active, its codes are generated, and its
-    amount counts as `union` in the China-time year of `paid_at` (rule 3)."""
+    amount counts as `union` in the China-time year of `paid_at` (rule 3).
+
+    422 `invalid_request` unless `amount` is face value × quantity and `paid_at` is not in
+    the future."""
     batch = mark_batch_paid(
         db.session, g.admin, batch_id, keys=code_keys(), now=datetime.now(UTC), **body
     )

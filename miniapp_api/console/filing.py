@@ -115,7 +115,8 @@ def filing_save(unit_id: int, year: int):
     unit = reachable_unit(db.session, g.admin, unit_id)
     values = form_values(FILING_FIELDS)
     try:
-        body = FilingBodySchema().load(form_body(FILING_FIELDS))
+        schema = FilingBodySchema()
+        body = schema.load(form_body(FILING_FIELDS, schema))
         save_filing(db.session, g.admin, unit, year, body)
     except ma.ValidationError as error:
         return _filing_page(unit, year, values, field_errors(error), 422)

@@ -67,12 +67,27 @@ def field_errors(error: ma.ValidationError | DomainError) -> dict[str, str]:
     return errors
 
 
-def form_body(names: tuple[str, ...] | list[str]) -> dict[str, Any]:
+FORM_FLAGS = {"true": True, "1": True, "false": False, "0": False}
+
+
+def form_body(
+    names: tuple[str, ...] | list[str], schema: ma.Schema | None = None
+) -> dict[str, Any]:
     """The posted fields among `names`, trimmed; an empty field is a field not given (the
-    schema then says it is required, or takes its default)."""
-    return {
-        name: request.form[name].strip() for name in names if request.form.get(name, "").strip()
+    schema then says it is required, or takes its default). A form carries only text: the
+    fields `schema` takes as booleans are turned into JSON's true and false first (any other
+    text stays as it is, for the schema to refuse)."""
+    flags = {
+        name
+        for name, field in (schema.fields.items() if schema is not None else ())
+        if isinstance(field, ma.fields.Boolean)
     }
+    body: dict[str, Any] = {}
+    for name in names:
+        value = request.form.get(name, "").strip()
+        if value:
+            body[name] = FORM_FLAGS.get(value.lower(), value) if name in flags else value
+    return body
 
 
 def form_values(names: tuple[str, ...] | list[str]) -> dict[str, str]:

@@ -32,7 +32,7 @@ def read_addresses():
 @blp.response(201, AddressSchema)
 @blp.alt_response(422, description="too_many_addresses: 20 are stored already")
 def create_address(body: dict):
-    """Store an address (at most 20)."""
+    """Store an address (at most 20: the 21st is 422 `too_many_addresses`)."""
     return add_address(db.session, g.employee.id, body)
 
 

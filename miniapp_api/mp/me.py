@@ -28,7 +28,9 @@ def read_me():
 @blp.arguments(WxCodeSchema)
 @blp.response(200, EmployeeSchema)
 def store_phone(body: dict):
-    """Store the phone number WeChat verified through the phone-number button."""
+    """Store the phone number WeChat verified through the phone-number button.
+
+    422 `phone_code_invalid` when WeChat does not accept the code (unknown, used, expired)."""
     return store_verified_phone(db.session, wx(), g.employee, body["code"])
 
 
@@ -39,7 +41,10 @@ def store_phone(body: dict):
 @blp.alt_response(409, description="unit_inactive: revoked or merged (successor in details)")
 def bind_unit(body: dict):
     """Bind to a unit by `unit_id`, `credit_code` or exact full `name`. Purchases from now on
-    count to it; earlier orders keep the unit they were placed under."""
+    count to it; earlier orders keep the unit they were placed under.
+
+    422 `invalid_request` unless exactly one of `unit_id`, `credit_code` and `name` is given,
+    or when `credit_code`'s check character is wrong."""
     unit = find_unit_for_binding(
         db.session,
         unit_id=body.get("unit_id"),

@@ -49,7 +49,11 @@ def create_order(body: dict):
     it, its stock is held, vouchers are applied. When cash is due, `payment` carries the
     `wx.requestPayment` parameters. The order is committed before WeChat Pay is called: if
     WeChat cannot be reached the answer is still 201, with `payment: null` and
-    `payment_error`, and `POST /orders/{order_no}/pay` hands the parameters out later."""
+    `payment_error`, and `POST /orders/{order_no}/pay` hands the parameters out later.
+
+    422 rules the document cannot state: `mixed_suppliers` (SKUs of two suppliers),
+    `invalid_request` (the same SKU on two lines, the same voucher twice, a cash part above
+    21,474,836.47), `voucher_unusable`, `idempotency_key_reused`."""
     now = utcnow()
     order = place_order(
         db.session,

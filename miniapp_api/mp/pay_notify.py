@@ -22,6 +22,15 @@ blp = Blueprint(
 
 
 @blp.route("/wechat/notify", methods=["POST"])
+@blp.doc(
+    requestBody={"content": {"application/xml": {"schema": {"type": "string"}}}},
+    responses={
+        "200": {
+            "description": "`<xml><return_code>SUCCESS or FAIL</return_code>…</xml>`",
+            "content": {"application/xml": {"schema": {"type": "string"}}},
+        }
+    },
+)
 def wechat_notify():
     """WeChat Pay v2 notification. SUCCESS when it was handled (or needs nothing: a failed
     payment, a duplicate); FAIL, changing nothing, when its signature, app id, merchant id,

@@ -59,7 +59,9 @@ def wallet_item(voucher: Voucher, now: datetime) -> dict:
 @blp.alt_response(429, description="too_many_attempts, with Retry-After")
 @blp.alt_response(503, description="limits_unavailable: the guessing limit cannot be counted")
 def redeem(body: dict):
-    """Claim a voucher into the caller's wallet with its printed code."""
+    """Claim a voucher into the caller's wallet with its printed code.
+
+    422 `voucher_not_yet_valid` before the batch's `valid_from`."""
     now = datetime.now(UTC)
     voucher = redeem_voucher(db.session, g.employee, body["code"], code_keys(), now=now)
     return wallet_item(voucher, now)

@@ -53,7 +53,7 @@ class NewAdminSchema(ma.Schema):
     password = ma.fields.String(
         required=True,
         validate=ma.validate.Length(max=PASSWORD_FIELD_MAX),
-        metadata={"description": "at least 8 characters"},
+        metadata={"description": "at least 8 characters", "minLength": 8},
     )
     role = ma.fields.String(required=True, validate=ma.validate.OneOf(ADMIN_ROLES))
     unit_id = Id(

@@ -23,6 +23,8 @@ class YearArgs(ma.Schema):
         metadata={
             "description": "calendar year in China time, 2019 to next year; default: this year",
             "minimum": FIRST_YEAR,
+            # next year as of start-up: a server running past New Year accepts one year more
+            "maximum": current_year() + 1,
         },
     )
 

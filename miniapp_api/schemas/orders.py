@@ -30,7 +30,10 @@ def _text(max_length: int, **kwargs: Any) -> ma.fields.String:
 class AddressSchema(ma.Schema):
     id = ma.fields.Integer(dump_only=True)
     name = _text(50, required=True, metadata={"description": "recipient"})
-    phone = ma.fields.String(required=True, metadata={"description": "a mainland mobile number"})
+    phone = ma.fields.String(
+        required=True,
+        metadata={"description": "a mainland mobile number", "pattern": MOBILE.pattern},
+    )
     province = _text(50, required=True)
     city = _text(50, required=True)
     district = _text(50, required=True)

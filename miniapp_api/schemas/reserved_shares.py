@@ -8,8 +8,9 @@ from typing import Any
 
 import marshmallow as ma
 
-from miniapp_api.schemas.common import Money, PageArgs, PageSchema
+from miniapp_api.schemas.common import Money, PageArgs, PageSchema, StrictBoolean
 from miniapp_api.schemas.units import UnitRefSchema
+from models.calendar import FIRST_YEAR, current_year
 from models.ratio import RatioFormatError, hundredths_to_percent, percent_to_hundredths
 from models.reserved_share import FILING_ACTIONS, FILING_STATUSES, REMARK_MAX, STATUS_LABELS
 from models.sms import SMS_STATUSES
@@ -70,7 +71,7 @@ class LabelledMoney(Money):
 def _flag(label: str, **kwargs: Any) -> ma.fields.Boolean:
     messages = {"required": f"请选择{label}", "null": f"请选择{label}"}
     messages["invalid"] = f"{label}须为 true 或 false"
-    return ma.fields.Boolean(error_messages=messages, **kwargs)
+    return StrictBoolean(error_messages=messages, **kwargs)
 
 
 def _text(label: str, maximum: int, **kwargs: Any) -> ma.fields.String:
@@ -99,7 +100,7 @@ class FilingBodySchema(ChineseSchema):
         allow_none=True,
         metadata={"description": "无食堂时必填：无食堂、共用XX单位食堂 或 共用XX食堂"},
     )
-    contact_name = _text("联系人", 50, required=True)
+    contact_name = _text("联系人", 50, required=True, metadata={"pattern": r"\S"})
     contact_mobile = ma.fields.String(
         required=True,
         validate=ma.validate.Regexp(MOBILE, error="联系人手机号须为11位手机号码"),
@@ -170,11 +171,15 @@ class FilingSchema(ma.Schema):
 
 
 class FilingReturnSchema(ChineseSchema):
-    reason = _text("退回原因", 200, required=True)
+    reason = _text("退回原因", 200, required=True, metadata={"pattern": r"\S"})
 
 
 class SharePolicyBodySchema(ChineseSchema):
-    year = ma.fields.Integer(required=True, error_messages=_messages("年度"))
+    year = ma.fields.Integer(
+        required=True,
+        error_messages=_messages("年度"),
+        metadata={"minimum": FIRST_YEAR, "maximum": current_year() + 1},
+    )
     min_ratio = Ratio("最低预留比例", required=True)
     not_below_last_year = _flag("不低于上年度数额", load_default=False)
 
@@ -189,7 +194,9 @@ class EffectiveSharePolicySchema(ma.Schema):
 class SharePolicySchema(ma.Schema):
     unit = ma.fields.Nested(UnitRefSchema)
     year = ma.fields.Integer()
-    min_ratio = Ratio("最低预留比例")
+    min_ratio = Ratio(
+        "最低预留比例", allow_none=True, metadata={"description": "null: none of its own"}
+    )
     not_below_last_year = ma.fields.Boolean()
     effective = ma.fields.Nested(
         EffectiveSharePolicySchema,

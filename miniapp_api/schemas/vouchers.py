@@ -6,7 +6,7 @@ from __future__ import annotations
 import marshmallow as ma
 
 from miniapp_api.schemas.accounts import UnitRefSchema
-from miniapp_api.schemas.common import Money, PageSchema
+from miniapp_api.schemas.common import Moment, Money, PageSchema
 from miniapp_api.schemas.ledger import ChinaTime
 
 BATCH_STATUSES = ["unpaid", "active", "expired"]
@@ -23,8 +23,8 @@ class BatchCreateSchema(ma.Schema):
         metadata={"description": "1.00 to 10000.00"},
     )
     quantity = ma.fields.Integer(required=True, validate=ma.validate.Range(min=1, max=100_000))
-    valid_from = ma.fields.AwareDateTime(required=True, metadata={"description": "inclusive"})
-    valid_until = ma.fields.AwareDateTime(required=True, metadata={"description": "exclusive"})
+    valid_from = Moment(required=True, metadata={"description": "inclusive; 2000 to 2100"})
+    valid_until = Moment(required=True, metadata={"description": "exclusive; 2000 to 2100"})
 
     @ma.validates_schema(skip_on_field_errors=False)
     def _window(self, data: dict, **kwargs) -> None:
@@ -35,7 +35,7 @@ class BatchCreateSchema(ma.Schema):
 
 
 class MarkPaidSchema(ma.Schema):
-    paid_at = ma.fields.AwareDateTime(required=True, metadata={"description": "not in the future"})
+    paid_at = Moment(required=True, metadata={"description": "not in the future; 2000 or later"})
     reference = ma.fields.String(
         required=True,
         validate=ma.validate.Length(min=1, max=64),
