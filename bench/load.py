@@ -366,7 +366,7 @@ def main() -> None:
             after = load_average()
         finally:
             stop(app)
-        checks = settle_and_check(args.database_url, plan, SETTINGS)
+        checks, conserved = settle_and_check(args.database_url, plan, SETTINGS)
     finally:
         stop(fake)
     lines = [
@@ -377,6 +377,10 @@ def main() -> None:
     text = "\n".join(lines)
     print("\n" + text)
     (OUT / "load-latest.md").write_text(text + "\n")
+    errors = sum(client.errors.values())
+    if errors or not conserved:
+        # .ci/run runs this: an error answer or anything not conserved fails the run
+        raise SystemExit(f"bench/load: {errors} errors; conserved: {conserved}")
 
 
 if __name__ == "__main__":

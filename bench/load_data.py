@@ -137,8 +137,9 @@ def _terms(titles: list[str]) -> list[str]:
     return sorted(terms)
 
 
-def settle_and_check(database_url: str, plan: dict, settings: dict) -> list[str]:
-    """Ship the paid orders, complete them through the jobs, and check conservation."""
+def settle_and_check(database_url: str, plan: dict, settings: dict) -> tuple[list[str], bool]:
+    """Ship the paid orders, complete them through the jobs, and check conservation: the
+    report's lines, and whether everything was conserved."""
     from generate_catalog import build_app
     from sqlalchemy import func, select
 
@@ -195,6 +196,7 @@ def settle_and_check(database_url: str, plan: dict, settings: dict) -> list[str]
     verify = subprocess.run(
         ["miniapp", "totals", "verify"], env=env, capture_output=True, text=True
     )
+    conserved = not mismatched and balances + spent == faces and verify.returncode == 0
     return [
         f"orders by status after the load: {statuses}",
         f"stock: {len(plan['initial'])} SKUs, {sum(taken.values())} units sold, SKUs whose "
@@ -205,4 +207,4 @@ def settle_and_check(database_url: str, plan: dict, settings: dict) -> list[str]
         f"jobs run-once +11 days: {completed} orders completed",
         f"miniapp totals verify: exit {verify.returncode} "
         f"({' '.join(verify.stdout.split())[:200]})",
-    ]
+    ], conserved
