@@ -320,7 +320,9 @@ def _china_year(session: Session, column):
     without daylight saving since 1991, long before the platform's first year."""
     if session.get_bind().dialect.name == "postgresql":
         return func.extract("year", func.timezone("Asia/Shanghai", column))
-    return cast(func.strftime("%Y", column, "+8 hours"), Integer)
+    # SQLite's date functions round fractional seconds (23:59:59.999999 becomes the next
+    # second, even the next year): read the stored text to the whole second first
+    return cast(func.strftime("%Y", func.substr(column, 1, 19), "+8 hours"), Integer)
 
 
 def rebuild_totals(session: Session) -> int:

@@ -61,6 +61,12 @@ def test_a_clean_ledger_with_refunds_across_the_new_year_has_nothing_to_report(s
     assert findings() == []
 
 
+def test_a_purchase_in_the_last_microsecond_of_the_year_is_not_reported_in_the_next(school):
+    make_entry(school, 10000, "2026-12-31T23:59:59.999999+08:00")
+
+    assert findings() == []
+
+
 def test_an_over_reversed_original_is_named(school):
     original = make_entry(school, 10000)
     write_entry(school, -15000, reverses_id=original.id)
