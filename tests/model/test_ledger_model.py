@@ -1,15 +1,17 @@
 """The ledger against a model (issue 18, item 2): random sequences of binding, orders, payments,
 refunds, voucher batches, canteen imports, merges and moves go through the HTTP API (the jobs
-through `run_due_jobs`, as the worker runs them), and after every step the API's totals of every
-unit, for every year anything counted in, equal the plain model's (tests/model/ledger_model.py),
-and `verify_totals` finds nothing.
+through `run_due_jobs`, as the worker runs them). After every step the totals table equals the
+plain model (tests/model/ledger_model.py) for every unit, year and source, the API's totals
+answer the model's figures for every unit and year the step changed, and `verify_totals` finds
+nothing.
 
-Bounded for CI: LEDGER_MODEL_EXAMPLES sequences (default 12) of at most LEDGER_MODEL_STEPS
-steps (default 25), derandomized (the same sequences every run, no example database), so a
+Bounded for CI: LEDGER_MODEL_EXAMPLES sequences (default 10) of at most LEDGER_MODEL_STEPS
+steps (default 30), derandomized (the same sequences every run, no example database), so a
 failure in CI is the same failure on a laptop. To explore further, run with
 LEDGER_MODEL_SEED=random (fresh sequences each run) and more examples, e.g.
 `LEDGER_MODEL_SEED=random LEDGER_MODEL_EXAMPLES=200 pytest tests/model`; a failure found that
-way is shrunk by hypothesis and belongs in test_ledger_model_cases.py as a named test.
+way is shrunk by hypothesis and belongs in test_ledger_model_cases.py as a named test
+(docs/ledger-model.md).
 """
 
 from __future__ import annotations
@@ -38,8 +40,8 @@ from tests.conftest import _empty_tables
 from tests.model import ledger_model
 from tests.model.actions import Actions
 
-EXAMPLES = int(os.environ.get("LEDGER_MODEL_EXAMPLES", "12"))
-STEPS = int(os.environ.get("LEDGER_MODEL_STEPS", "25"))
+EXAMPLES = int(os.environ.get("LEDGER_MODEL_EXAMPLES", "10"))
+STEPS = int(os.environ.get("LEDGER_MODEL_STEPS", "30"))
 DERANDOMIZE = os.environ.get("LEDGER_MODEL_SEED", "fixed") != "random"
 
 # canteen completion times: before any merge of the run (fixed, in three China years), or now
