@@ -5,7 +5,7 @@ plain model (tests/model/ledger_model.py) for every unit, year and source, the A
 answer the model's figures for every unit and year the step changed, and `verify_totals` finds
 nothing.
 
-Bounded for CI: LEDGER_MODEL_EXAMPLES sequences (default 10) of at most LEDGER_MODEL_STEPS
+Bounded for CI: LEDGER_MODEL_EXAMPLES sequences (default 15) of at most LEDGER_MODEL_STEPS
 steps (default 30), derandomized (the same sequences every run, no example database), so a
 failure in CI is the same failure on a laptop. To explore further, run with
 LEDGER_MODEL_SEED=random (fresh sequences each run) and more examples, e.g.
@@ -40,7 +40,7 @@ from tests.conftest import _empty_tables
 from tests.model import ledger_model
 from tests.model.actions import Actions
 
-EXAMPLES = int(os.environ.get("LEDGER_MODEL_EXAMPLES", "10"))
+EXAMPLES = int(os.environ.get("LEDGER_MODEL_EXAMPLES", "15"))
 STEPS = int(os.environ.get("LEDGER_MODEL_STEPS", "30"))
 DERANDOMIZE = os.environ.get("LEDGER_MODEL_SEED", "fixed") != "random"
 
