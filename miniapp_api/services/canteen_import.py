@@ -181,8 +181,9 @@ def _check_row(
     # rule 8: the unit as it was when the order completed
     counts_to, why = unit_counting_at(session, unit, moment)
     original = counted.get(reverses) if reverses and amount < 0 else None
-    if original is not None and original.unit_id in (unit.id, counts_to and counts_to.id):
-        # a refund counts where its order counted (rule 4), whatever became of the unit since
+    if original is not None and original.unit_id in _merge_chain(unit):
+        # a refund counts where its order counted (rule 4), whatever became of the unit since:
+        # the order counted to the named unit or to a unit it was merged into, then or later
         counts_to, why = session.get(Unit, original.unit_id), None
     if counts_to is None:
         result.fail(f"{why}，完成时间晚于撤销时间的订单不能计入")
@@ -226,6 +227,15 @@ def _check_row(
         reverses_id=reverses_id,
         reverses_index=reverses_index,
     )
+
+
+def _merge_chain(unit: Unit) -> set[int]:
+    """The unit and every unit it was merged into, followed to the end (rule 8)."""
+    chain, current = set(), unit
+    while current is not None and current.id not in chain:
+        chain.add(current.id)
+        current = current.successor
+    return chain
 
 
 def _changes(
