@@ -112,6 +112,15 @@ def commit_early(session: Session, reason: str) -> None:
     session.commit()
 
 
+def roll_back_early(session: Session, reason: str) -> None:
+    """Roll back before the unit of work ends: the other side of `commit_early`, for the same
+    few owners (a job dropping the failed work on one claimed row, a health probe recovering
+    from a statement that failed); `reason` says which."""
+    if not reason:
+        raise ValueError("roll_back_early needs its reason")
+    session.rollback()
+
+
 def mark_irreversible() -> None:
     """Say that the current request or job step did something a rerun would repeat (a commit,
     a WeChat call): a deadlock after this is not retried."""

@@ -10,6 +10,8 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from miniapp_api.transaction import roll_back_early
+
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
 
 
@@ -49,11 +51,11 @@ def check_health(session: Session) -> Health:
     try:
         health.current = sorted(session.scalars(text("SELECT version_num FROM alembic_version")))
     except SQLAlchemyError:
-        session.rollback()
+        roll_back_early(session, "the health probe recovers from a statement that failed")
         try:
             session.execute(text("SELECT 1"))
         except SQLAlchemyError:
-            session.rollback()
+            roll_back_early(session, "the health probe recovers from a statement that failed")
             health.database, health.migrations = "unreachable", "unknown"
             return health
         health.migrations = "unknown"

@@ -19,7 +19,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from miniapp_api.services import order_states, payments
-from miniapp_api.transaction import commit_early
+from miniapp_api.transaction import commit_early, roll_back_early
 from models.base import utcnow
 from models.order import PENDING_PAYMENT, REFUNDING, SHIPPED, Order
 from wx_client import WxError
@@ -83,7 +83,7 @@ def _each_leased(session: Session, condition, work: Callable[[str], bool], job: 
                 changed += 1
                 log.info("%s: %s done", job, order_no)
         except WxError as exc:
-            session.rollback()
+            roll_back_early(session, "a job drops the failed work on the order it claimed")
             log.warning("%s: %s left for the next run (%s)", job, order_no, exc)
         session.execute(update(Order).where(Order.order_no == order_no).values(lease_until=None))
         commit_early(session, "a job commits each order it claims")
