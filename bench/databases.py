@@ -8,7 +8,10 @@ is created. Benchmarks empty and refill their databases: never point them at rea
 from __future__ import annotations
 
 import os
+import re
 import shutil
+import subprocess
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
@@ -22,6 +25,45 @@ PRODUCTION_SETTINGS = {
     "VOUCHER_CODE_KEY": "bench-voucher-key-0123456789abcdef-never-for-production",
     "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14"),
 }
+
+
+def fake_wechat_settings(app_port: int, fake_port: int) -> dict[str, str]:
+    """The WeChat settings of a benchmark whose fake WeChat listens on `fake_port` and whose
+    service (the notify URL) on `app_port`; the same ids and keys as the fake's."""
+    fake = f"http://127.0.0.1:{fake_port}/"
+    return {
+        "WECHAT_APPID": "wx-bench-appid",
+        "WECHAT_SECRET": "bench-app-secret",
+        "WECHAT_API_BASE": fake,
+        "WECHAT_MCH_ID": "1900000109",
+        "WECHAT_PAY_API_KEY": "bench-pay-key-0123456789abcdefghij",
+        "WECHAT_PAY_API_BASE": fake,
+        "WECHAT_PAY_NOTIFY_URL": f"http://127.0.0.1:{app_port}/api/v1/pay/wechat/notify",
+    }
+
+
+def complete_and_verify(
+    env: dict[str, str], rounds: int
+) -> tuple[int, str, subprocess.CompletedProcess]:
+    """After a load: `miniapp jobs run-once` eleven days on, until the completion job finds
+    nothing more (a run takes a batch of orders), then `miniapp totals verify`. Returns how
+    many orders were completed, what the last run printed, and verify's outcome."""
+    later = (datetime.now(UTC) + timedelta(days=11)).isoformat()
+    completed, last_run = 0, ""
+    for _ in range(rounds):
+        jobs = subprocess.run(
+            ["miniapp", "jobs", "run-once", "--now", later], env=env, capture_output=True, text=True
+        )
+        last_run = jobs.stdout
+        found = re.search(r"complete_shipped_orders: (-?\d+)", last_run)
+        if not found or int(found.group(1)) <= 0:
+            break
+        completed += int(found.group(1))
+    verify = subprocess.run(
+        ["miniapp", "totals", "verify"], env=env, capture_output=True, text=True
+    )
+    return completed, last_run, verify
+
 
 WRK_HELP = """wrk is not installed. It is the load generator of bench/browse.py:
   Debian/Ubuntu:  sudo apt-get install wrk

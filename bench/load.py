@@ -46,7 +46,7 @@ sys.path.insert(0, str(BENCH))
 sys.path.insert(0, str(ROOT))
 
 from browse import procfile_settings, start_gunicorn, stop  # noqa: E402
-from databases import PRODUCTION_SETTINGS  # noqa: E402
+from databases import PRODUCTION_SETTINGS, fake_wechat_settings  # noqa: E402
 from load_data import FACE_VALUE, prepare, settle_and_check  # noqa: E402
 
 POSTGRES_URL = os.environ.get(
@@ -56,13 +56,7 @@ APP_PORT, FAKE_PORT = 18471, 18472
 SETTINGS = {
     **PRODUCTION_SETTINGS,
     "REDIS_URL": os.environ.get("BENCH_LOAD_REDIS_URL", "redis://127.0.0.1:6379/13"),
-    "WECHAT_APPID": "wx-bench-appid",
-    "WECHAT_SECRET": "bench-app-secret",
-    "WECHAT_API_BASE": f"http://127.0.0.1:{FAKE_PORT}/",
-    "WECHAT_MCH_ID": "1900000109",
-    "WECHAT_PAY_API_KEY": "bench-pay-key-0123456789abcdefghij",
-    "WECHAT_PAY_API_BASE": f"http://127.0.0.1:{FAKE_PORT}/",
-    "WECHAT_PAY_NOTIFY_URL": f"http://127.0.0.1:{APP_PORT}/api/v1/pay/wechat/notify",
+    **fake_wechat_settings(APP_PORT, FAKE_PORT),
     # the bench's clients all come from 127.0.0.1: address limits would count them as one
     "LOGIN_RATE_LIMIT": "1000000 per minute",
     "VOUCHER_REDEEM_ADDRESS_FAILURE_LIMIT": "1000000 per hour",

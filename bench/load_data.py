@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import os
 import random
-import re
-import subprocess
 from datetime import UTC, datetime, timedelta
+
+from databases import complete_and_verify
 
 PRODUCTS, BUYERS, UNITS, CODES = 20_000, 256, 8, 30_000
 FACE_VALUE, STOCK = 100_00, 1_000_000
@@ -183,19 +183,7 @@ def settle_and_check(database_url: str, plan: dict, settings: dict) -> tuple[lis
     ]
     count, balances, faces = redeemed[0], redeemed[1] or 0, redeemed[2] or 0
     env = {**os.environ, **settings, "DATABASE_URL": database_url}
-    later = (datetime.now(UTC) + timedelta(days=11)).isoformat()
-    completed = 0
-    for _ in range(40):  # a run takes at most a batch of orders; the next run goes on
-        jobs = subprocess.run(
-            ["miniapp", "jobs", "run-once", "--now", later], env=env, capture_output=True, text=True
-        )
-        found = re.search(r"complete_shipped_orders: (-?\d+)", jobs.stdout)
-        if not found or int(found.group(1)) <= 0:
-            break
-        completed += int(found.group(1))
-    verify = subprocess.run(
-        ["miniapp", "totals", "verify"], env=env, capture_output=True, text=True
-    )
+    completed, _, verify = complete_and_verify(env, rounds=40)
     conserved = not mismatched and balances + spent == faces and verify.returncode == 0
     return [
         f"orders by status after the load: {statuses}",

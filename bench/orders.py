@@ -22,13 +22,12 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import re
 import statistics
 import subprocess
 import sys
 import threading
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import requests
@@ -40,7 +39,7 @@ sys.path.insert(0, str(BENCH))
 sys.path.insert(0, str(ROOT))
 
 from browse import procfile_settings, start_gunicorn, stop, wrk  # noqa: E402
-from databases import PRODUCTION_SETTINGS  # noqa: E402
+from databases import PRODUCTION_SETTINGS, complete_and_verify, fake_wechat_settings  # noqa: E402
 
 POSTGRES_URL = os.environ.get(
     "BENCH_ORDERS_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/orders_bench_db"
@@ -48,13 +47,7 @@ POSTGRES_URL = os.environ.get(
 APP_PORT, BARE_PORT, FAKE_PORT = 18090, 18091, 18092
 SETTINGS = {
     **PRODUCTION_SETTINGS,
-    "WECHAT_APPID": "wx-bench-appid",
-    "WECHAT_SECRET": "bench-app-secret",
-    "WECHAT_API_BASE": f"http://127.0.0.1:{FAKE_PORT}/",
-    "WECHAT_MCH_ID": "1900000109",
-    "WECHAT_PAY_API_KEY": "bench-pay-key-0123456789abcdefghij",
-    "WECHAT_PAY_API_BASE": f"http://127.0.0.1:{FAKE_PORT}/",
-    "WECHAT_PAY_NOTIFY_URL": f"http://127.0.0.1:{APP_PORT}/api/v1/pay/wechat/notify",
+    **fake_wechat_settings(APP_PORT, FAKE_PORT),
 }
 SKUS, SKU_STOCK, HOT_STOCK, BUYERS = 40, 1_000_000, 10, 64
 
@@ -240,26 +233,14 @@ def settle_and_verify(database_url: str, plan: dict) -> list[str]:
         for sku, initial in plan["initial"].items()
     )
     env = {**os.environ, **SETTINGS, "DATABASE_URL": database_url}
-    later = (datetime.now(UTC) + timedelta(days=11)).isoformat()
-    completed = 0
-    for _ in range(20):  # a run takes at most a batch of orders; the next run goes on
-        jobs = subprocess.run(
-            ["miniapp", "jobs", "run-once", "--now", later], env=env, capture_output=True, text=True
-        )
-        found = re.search(r"complete_shipped_orders: (-?\d+)", jobs.stdout)
-        if not found or int(found.group(1)) <= 0:
-            break
-        completed += int(found.group(1))
-    verify = subprocess.run(
-        ["miniapp", "totals", "verify"], env=env, capture_output=True, text=True
-    )
+    completed, last_run, verify = complete_and_verify(env, rounds=20)
     return [
         f"orders by status before completion: {statuses}",
         f"hot SKU ({HOT_STOCK} units, every thread at once): {held.get(plan['hot_sku'], 0)} sold, "
         f"{stock[plan['hot_sku']]} left",
         f"oversold units (sold beyond stock, or stock not matching the orders): {oversold}",
         f"jobs run-once +11 days: {completed} orders completed (last run: "
-        f"{' '.join(jobs.stdout.split())})",
+        f"{' '.join(last_run.split())})",
         f"totals verify: exit {verify.returncode} ({verify.stdout.strip().splitlines()[-1:]})",
     ]
 
