@@ -18,14 +18,15 @@ random per request):
   Zipf skew), in the default order or by price;
 * a sixth are pages 2-5 of those lists and searches, by the cursors the app gave.
 
-The catalogue, gunicorn settings (the Procfile's) and 32 connections are bench/browse.py's. Three
-servers run: the app with its default cache (CATALOG_CACHE_SECONDS=5), the app with the cache
-off, and the bare endpoint; the three cases take turns in slices, so background load on a
-shared machine falls on all of them alike. Printed per case: requests/s (median slice), p50
-and p99 over all requests, the ratio to the bare endpoint, and with the cache on its hit rate
-over the answers it may keep (lists and product pages; the app marks them `X-Cache: hit` or
-`miss`). The hit rate grows with the request rate: at a few hundred requests/s few of the
-100,000 prepared requests come back within the cache's 5 seconds.
+The catalogue, gunicorn settings (the Procfile's) and 32 connections are bench/browse.py's.
+Four servers run: the app with its default cache (CATALOG_CACHE_SECONDS=5, answers shared by
+the workers through Redis, as in production), the same cache kept by each worker alone
+(CATALOG_SHARED_CACHE=0), the app with the cache off, and the bare endpoint; the cases take
+turns in slices, so background load on a shared machine falls on all of them alike. Printed
+per case: requests/s (median slice), p50 and p99 over all requests, the ratio to the bare
+endpoint, and with the cache on its hit rate over the answers it may keep (lists and product
+pages; the app marks them `X-Cache: hit` or `miss`). The hit rate grows with the request rate:
+at a few hundred requests/s few of the 100,000 prepared requests come back within 5 seconds.
 """
 
 from __future__ import annotations
@@ -59,7 +60,19 @@ from browse import (  # noqa: E402
 from databases import PRODUCTION_SETTINGS  # noqa: E402
 
 BENCH = Path(__file__).resolve().parent
-PORTS = {"bare": BARE_PORT, "cache on": APP_PORT, "cache off": APP_PORT + 2}
+PORTS = {
+    "bare": BARE_PORT,
+    "cache on": APP_PORT,
+    "cache on, per worker": APP_PORT + 3,
+    "cache off": APP_PORT + 2,
+}
+# what each app server runs with beside the production settings: the default cache, shared by
+# the workers through Redis; the same cache kept by each worker alone; no cache
+CACHE_SETTINGS = {
+    "cache on": {"CATALOG_CACHE_SECONDS": "5"},
+    "cache on, per worker": {"CATALOG_CACHE_SECONDS": "5", "CATALOG_SHARED_CACHE": "0"},
+    "cache off": {"CATALOG_CACHE_SECONDS": "0"},
+}
 SEARCH_SORTS = (
     ("default", 50),
     ("price_asc", 15),
@@ -214,14 +227,17 @@ def run(db_name: str, database_url: str, args) -> list[str]:
     servers = {}
     try:
         servers["bare"] = start_gunicorn("bare_app:create_app()", PORTS["bare"], {}, OUT / "g-bare")
-        for name, seconds in (("cache on", "5"), ("cache off", "0")):
+        for name, settings in CACHE_SETTINGS.items():
+            # each server its own answers in Redis: none is served another's (or another
+            # database's) answers
+            prefix = f"bench-mix:{db_name}:{PORTS[name]}:{random.getrandbits(32):x}:"
             servers[name] = start_gunicorn(
                 "miniapp_api:create_app()",
                 PORTS[name],
-                env | {"CATALOG_CACHE_SECONDS": seconds},
-                OUT / f"gunicorn-mix-{db_name}-{seconds}.log",
+                env | settings | {"CATALOG_SHARED_CACHE_PREFIX": prefix},
+                OUT / f"gunicorn-mix-{db_name}-{PORTS[name]}.log",
             )
-        files = {"bare": bare_lines(), "cache on": lines, "cache off": lines}
+        files = {name: lines for name in CACHE_SETTINGS} | {"bare": bare_lines()}
         slices: dict[str, list[dict]] = {name: [] for name in PORTS}
         seconds = max(1, round(args.duration / args.rounds))
         for name in PORTS:  # warm up: connections, plans, the first cache entries
@@ -258,7 +274,7 @@ def report(db_name: str, mix: dict, slices: dict[str, list[dict]], args) -> list
         rps = statistics.median(p["rps"] for p in parts)
         hits, misses = sum(p["hits"] for p in parts), sum(p["misses"] for p in parts)
         looked_up = hits + misses
-        rate = f"{hits / looked_up:.0%}" if name == "cache on" and looked_up else ""
+        rate = f"{hits / looked_up:.0%}" if name.startswith("cache on") and looked_up else ""
         ratio = "" if name == "bare" else f"{rps / bare:.2f}×"
         lines.append(
             f"| {'bare Flask, fixed 20 items' if name == 'bare' else 'mix, ' + name} "

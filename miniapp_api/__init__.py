@@ -104,6 +104,7 @@ def _bind_extensions(app: Flask) -> None:
     from miniapp_api.connections import ping_idle_connections
     from miniapp_api.error_handlers import ServiceApi, register_error_handlers
     from miniapp_api.extensions import db, limiter, migrate
+    from miniapp_api.response_cache import init_response_cache
     from miniapp_api.sms import sender_from_config
     from wx_client import WxClient
     from wx_client.pay import WeChatPayV2
@@ -125,6 +126,7 @@ def _bind_extensions(app: Flask) -> None:
     app.extensions["wx_client"] = app.config.get("WX_CLIENT") or WxClient.from_config(app.config)
     app.extensions["sms_sender"] = sender_from_config(app.config)
     app.extensions["wx_pay"] = app.config.get("WX_PAY") or WeChatPayV2.from_config(app.config)
+    init_response_cache(app)
     register_error_handlers(app)
 
 

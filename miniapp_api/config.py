@@ -62,6 +62,10 @@ def from_environment() -> dict[str, Any]:
         "METRICS_TOKEN": env("METRICS_TOKEN") or None,
         # how long a worker serves a catalogue list again without asking the database (0: off)
         "CATALOG_CACHE_SECONDS": float(env("CATALOG_CACHE_SECONDS", "5")),
+        # the workers share those answers through Redis (REDIS_URL) unless this is 0
+        "CATALOG_SHARED_CACHE": env("CATALOG_SHARED_CACHE", "1") not in ("0", "false", "no"),
+        # where in Redis: services sharing one Redis database each need their own
+        "CATALOG_SHARED_CACHE_PREFIX": env("CATALOG_SHARED_CACHE_PREFIX", "miniapp:answers:"),
         # wrong admin passwords: per username from one address, and per address
         "ADMIN_LOGIN_FAILURE_LIMIT": env("ADMIN_LOGIN_FAILURE_LIMIT", "5 per 10 minutes"),
         "ADMIN_LOGIN_ADDRESS_FAILURE_LIMIT": env(

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import os
 import time
+import uuid
 
 import pytest
+import redis
 from flask import Flask, jsonify, request
 
-from miniapp_api.response_cache import ResponseCache, cached_answer, clear_response_cache
+from miniapp_api.response_cache import (
+    ResponseCache,
+    cached_answer,
+    clear_response_cache,
+    init_response_cache,
+)
 
 
 @pytest.fixture
@@ -78,3 +86,116 @@ def test_entries_expire_and_the_least_recently_used_goes_first():
     cache.get("a")
     cache.put("c", b"C", "application/json", ttl=60)
     assert cache.get("b") is None and cache.get("a") == (b"A", "application/json")
+
+
+# --- the answers shared by every worker through Redis ---------------------------------------
+
+
+@pytest.fixture
+def shared_workers():
+    """Two apps built as two gunicorn workers would build them, sharing one Redis under a
+    prefix of this test's own (removed afterwards). Skipped when no Redis answers."""
+    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+    try:
+        redis.Redis.from_url(url, socket_timeout=1).ping()
+    except redis.RedisError:
+        pytest.skip(f"no Redis at {url}")
+    prefix = f"miniapp-test-answers-{uuid.uuid4().hex}:"
+    calls = {"n": 0}
+
+    def worker(name: str) -> Flask:
+        app = Flask(name)
+        app.config.update(
+            CATALOG_CACHE_SECONDS=60, REDIS_URL=url, CATALOG_SHARED_CACHE_PREFIX=prefix
+        )
+        init_response_cache(app)
+
+        @app.get("/things")
+        @cached_answer
+        def things():
+            calls["n"] += 1
+            return jsonify({"calls": calls["n"], "q": request.args.get("q")})
+
+        @app.post("/change")
+        def change():
+            clear_response_cache()
+            return "", 204
+
+        return app
+
+    yield worker, calls
+    client = redis.Redis.from_url(url)
+    for key in client.scan_iter(match=prefix + "*"):
+        client.delete(key)
+
+
+def test_an_answer_one_worker_computed_is_served_by_the_other(shared_workers):
+    worker, calls = shared_workers
+    first, second = worker("w1").test_client(), worker("w2").test_client()
+
+    computed = first.get("/things?q=米")
+    shared = second.get("/things?q=米")
+    other = second.get("/things?q=面")
+
+    assert computed.headers["X-Cache"] == "miss" and shared.headers["X-Cache"] == "hit"
+    assert shared.get_json() == computed.get_json() == {"calls": 1, "q": "米"}
+    assert other.get_json() == {"calls": 2, "q": "面"}
+
+
+def test_a_change_clears_the_shared_answers(shared_workers):
+    worker, calls = shared_workers
+    first, second = worker("w1").test_client(), worker("w2").test_client()
+
+    first.get("/things")
+    first.post("/change")
+    after_change = second.get("/things")
+
+    assert after_change.headers["X-Cache"] == "miss"
+    assert after_change.get_json()["calls"] == 2
+
+
+def test_a_shared_answer_keeps_only_the_time_it_had_left(shared_workers):
+    worker, calls = shared_workers
+    first, second = worker("w1"), worker("w2")
+    first.config["CATALOG_CACHE_SECONDS"] = 0.3
+    first.test_client().get("/things")
+    second.test_client().get("/things")  # copied into w2's memory with what it had left
+    time.sleep(0.35)
+
+    again = second.test_client().get("/things")
+
+    assert again.headers["X-Cache"] == "miss" and again.get_json()["calls"] == 2
+
+
+def test_redis_down_costs_a_miss_not_an_error(caplog):
+    app = Flask("down")
+    app.config.update(CATALOG_CACHE_SECONDS=60, REDIS_URL="redis://127.0.0.1:1/0")
+    init_response_cache(app)
+    calls = {"n": 0}
+
+    @app.get("/things")
+    @cached_answer
+    def things():
+        calls["n"] += 1
+        return jsonify({"calls": calls["n"]})
+
+    other_worker = Flask("down-2")
+    other_worker.config.update(app.config)
+    init_response_cache(other_worker)
+    other_worker.add_url_rule("/things", view_func=app.view_functions["things"])
+
+    answers = [app.test_client().get("/things"), other_worker.test_client().get("/things")]
+
+    assert [a.status_code for a in answers] == [200, 200]
+    assert calls["n"] == 2  # each computed its own
+    assert "shared answer cache unavailable" in caplog.text
+
+
+def test_without_redis_or_when_turned_off_each_worker_keeps_to_itself():
+    plain, off = Flask("plain"), Flask("off")
+    off.config.update(REDIS_URL="redis://127.0.0.1:6379/0", CATALOG_SHARED_CACHE=False)
+    init_response_cache(plain)
+    init_response_cache(off)
+
+    assert "shared_answers" not in plain.extensions
+    assert "shared_answers" not in off.extensions
