@@ -14,7 +14,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from miniapp_api import config as settings
 from miniapp_api.request_parsing import use_service_parser
-from miniapp_api.transaction import ServiceFlask, begin_sqlite_transactions_ourselves
+from miniapp_api.service_flask import ServiceFlask
+from miniapp_api.transaction import begin_sqlite_transactions_ourselves
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")

@@ -4,8 +4,9 @@ Services flush and never commit, so that they compose: an order, its stock, its 
 ledger entries land together or not at all. The owner of the work wraps it in `unit_of_work`,
 which commits once when the block ends and rolls everything back on any error (SystemExit
 included: a CLI command that exits 1 writes nothing). HTTP requests get theirs from
-`ServiceFlask.dispatch_request`; the CLI commands and the job runner call `unit_of_work`
-themselves.
+`ServiceFlask.dispatch_request` (miniapp_api/service_flask.py, the one part that knows Flask);
+the CLI commands and the job runner call `unit_of_work` themselves. This module imports no
+Flask, so the services that call `commit_early` do not either.
 
 The few places that must commit before the end name themselves by calling `commit_early`
 with their reason: a request that calls WeChat commits its own state first and never holds a
@@ -39,7 +40,6 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
-from flask import Flask, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
@@ -151,51 +151,24 @@ def run_retrying_once(work: Callable[[], Any], rollback: Callable[[], None], wha
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-class ServiceFlask(Flask):
-    """Flask whose every request is one unit of work: committed after the view (and its
-    response schema) ran, rolled back when it raised or answered an error."""
-
-    def dispatch_request(self):  # type: ignore[override]
-        from miniapp_api.extensions import db
-
-        writes = request.method not in _READ_ONLY_METHODS
-        rule = request.url_rule
-        reads_only = (
-            not writes
-            and rule is not None
-            and getattr(self.view_functions.get(rule.endpoint), "read_only", False)
-        )
-        token = _writes.set(writes)
-        reads_token = _reads_only.set(reads_only)
-        try:
-            return run_retrying_once(
-                lambda: self._dispatch_once(db.session, reads_only),
-                db.session.rollback,
-                f"{request.method} {rule.rule if rule else request.path}",
-            )
-        finally:
-            _writes.reset(token)
-            _reads_only.reset(reads_token)
-
-    def _dispatch_once(self, session: Any, reads_only: bool):
-        try:
-            if reads_only:
-                _begin_without_transaction(session)
-            response = super().dispatch_request()
-            status = getattr(response, "status_code", 200)
-            if isinstance(response, tuple) and len(response) > 1 and isinstance(response[1], int):
-                status = response[1]
-            if status >= 400:
-                session.rollback()
-            else:
-                session.commit()
-            return response
-        except BaseException:
-            session.rollback()
-            raise
+@contextmanager
+def request_transaction(*, writes: bool, reads_only: bool) -> Iterator[None]:
+    """Say, for the request about to run on this thread, whether it writes (SQLite then begins
+    IMMEDIATE) and whether it is a @read_only view (its reads run without a transaction)."""
+    writes_token = _writes.set(writes)
+    reads_token = _reads_only.set(reads_only)
+    try:
+        yield
+    finally:
+        _writes.reset(writes_token)
+        _reads_only.reset(reads_token)
 
 
-def _begin_without_transaction(scoped: Any) -> None:
+def is_read_only_method(method: str) -> bool:
+    return method in _READ_ONLY_METHODS
+
+
+def begin_without_transaction(scoped: Any) -> None:
     """Bind the session of a read-only view to a connection that runs without BEGIN/COMMIT.
     PostgreSQL: psycopg's autocommit (a client-side switch; SQLAlchemy puts the connection back
     as it was when it returns to the pool). SQLite: the `begin` hook below skips the BEGIN."""
