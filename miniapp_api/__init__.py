@@ -13,6 +13,7 @@ from flask import Flask, g, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from miniapp_api import config as settings
+from miniapp_api.connections import planner_settings
 from miniapp_api.request_parsing import use_service_parser
 from miniapp_api.service_flask import ServiceFlask
 from miniapp_api.transaction import begin_sqlite_transactions_ourselves
@@ -49,6 +50,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         **app.config["SQLALCHEMY_ENGINE_OPTIONS"],
         "hide_parameters": True,
     }
+    planner_settings(app.config)
     # Chinese as UTF-8 text, fields in the order the schemas give them
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]

@@ -39,6 +39,9 @@ def from_environment() -> dict[str, Any]:
         "SECRET_KEY": env("SECRET_KEY") or None,
         "SQLALCHEMY_DATABASE_URI": database_url,
         "REDIS_URL": redis_url,
+        # PostgreSQL's planner: a random read's price (miniapp_api/connections.py); "" keeps
+        # the server's setting
+        "PG_RANDOM_PAGE_COST": env("PG_RANDOM_PAGE_COST", "1.1"),
         "WECHAT_APPID": env("WECHAT_APPID", ""),
         "WECHAT_SECRET": env("WECHAT_SECRET", ""),
         "WECHAT_API_BASE": env("WECHAT_API_BASE", "https://api.weixin.qq.com/"),

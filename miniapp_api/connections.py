@@ -14,6 +14,7 @@ detected by SQLAlchemy on the failing statement and the pool is refreshed, as be
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from sqlalchemy import event, exc
 from sqlalchemy.engine import Engine
@@ -38,3 +39,19 @@ def ping_idle_connections(engine: Engine, idle_seconds: float = IDLE_PING_SECOND
             engine.dialect.do_ping(dbapi_connection)
         except Exception as error:
             raise exc.DisconnectionError("idle connection failed its ping") from error
+
+
+def planner_settings(config: dict[str, Any]) -> None:
+    """PostgreSQL connections start with `random_page_cost` = PG_RANDOM_PAGE_COST (default 1.1,
+    an empty value keeps the server's own). PostgreSQL's default, 4, prices a random read as a
+    spinning disk's; with the catalogue in memory or on SSD it makes the planner walk the whole
+    catalogue in price order, skipping other categories' products (81,000 rows, 170 ms, for a
+    dear category's cheapest page), rather than read the category's own index (21 rows)."""
+    cost = config.get("PG_RANDOM_PAGE_COST", "1.1")
+    if not cost or not str(config.get("SQLALCHEMY_DATABASE_URI", "")).startswith("postgresql"):
+        return
+    options = config["SQLALCHEMY_ENGINE_OPTIONS"]
+    connect_args = dict(options.get("connect_args", {}))
+    given = connect_args.get("options", "")
+    connect_args["options"] = f"{given} -c random_page_cost={float(cost)}".strip()
+    config["SQLALCHEMY_ENGINE_OPTIONS"] = {**options, "connect_args": connect_args}

@@ -56,6 +56,13 @@ class Product(db.Model):
         Index("ix_products_price_order", "on_shelf", "min_price", "id"),
         Index("ix_products_sales_order", "on_shelf", "sales", "id"),
         Index("ix_products_newest_order", "on_shelf", "created_at", "id"),
+        # the same, led by the category: a category's page walks its own products in order,
+        # not the whole catalogue's until enough of them turned up (prices and sales differ by
+        # category, so a cheap-first walk met the dear categories' products last)
+        Index("ix_products_category_default", "category_id", "on_shelf", "selected", "sales", "id"),
+        Index("ix_products_category_price", "category_id", "on_shelf", "min_price", "id"),
+        Index("ix_products_category_sales", "category_id", "on_shelf", "sales", "id"),
+        Index("ix_products_category_newest", "category_id", "on_shelf", "created_at", "id"),
         CheckConstraint("sales >= 0", name="sales_not_negative"),
     )
 

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 from flask import Flask, jsonify
 from flask_limiter import Limiter
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 
 from miniapp_api import _limit_only_where_limited, create_app
 from miniapp_api.connections import ping_idle_connections
@@ -189,3 +189,26 @@ def test_the_service_runs_without_the_limiters_per_request_hook(app):
     from miniapp_api.extensions import limiter
 
     assert limiter._check_request_limit not in app.before_request_funcs.get(None, [])
+
+
+def _random_page_cost(app: Flask) -> str:
+    with app.app_context():
+        value = db.session.execute(text("SHOW random_page_cost")).scalar_one()
+        db.session.rollback()
+        return value
+
+
+def test_postgresql_connections_price_a_random_read_as_memory_does(fake_wechat, database_url):
+    if not database_url.startswith("postgresql"):
+        pytest.skip("a PostgreSQL planner setting")
+
+    ours = create_app(app_config(fake_wechat, database_url))
+    servers = create_app(app_config(fake_wechat, database_url, PG_RANDOM_PAGE_COST=""))
+    chosen = create_app(app_config(fake_wechat, database_url, PG_RANDOM_PAGE_COST="2"))
+
+    assert _random_page_cost(ours) == "1.1"
+    assert _random_page_cost(servers) == "4"  # PostgreSQL's default, left alone
+    assert _random_page_cost(chosen) == "2"
+    for app in (ours, servers, chosen):
+        with app.app_context():
+            db.engine.dispose()

@@ -15,7 +15,19 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Boolean, ColumnElement, Row, Select, bindparam, select, tuple_, update
+from sqlalchemy import (
+    Boolean,
+    ColumnElement,
+    Integer,
+    Row,
+    Select,
+    bindparam,
+    literal_column,
+    select,
+    tuple_,
+    union_all,
+    update,
+)
 from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
 
 from miniapp_api.errors import InvalidRequest, NotFound
@@ -181,9 +193,20 @@ def list_products(
     if cursor:
         after = _cursor_values(order, cursor, sort)
         params.update({f"after_{n}": value for n, value in enumerate(after)})
-    statement = _list_statement(
-        sort, tuple(sorted(set(params) & set(FILTERS))), search_shape, after is not None, limit
-    )
+    filter_names = tuple(sorted(set(params) & set(FILTERS)))
+    if search_shape is None and len(params.get("category", ())) > 1:
+        # a category with sub-categories: one ordered walk per category, merged
+        categories = params.pop("category")
+        params.update({f"category_{n}": id_ for n, id_ in enumerate(categories)})
+        statement = _categories_statement(
+            sort,
+            tuple(name for name in filter_names if name != "category"),
+            len(categories),
+            after is not None,
+            limit,
+        )
+    else:
+        statement = _list_statement(sort, filter_names, search_shape, after is not None, limit)
     rows = _rows(session, statement, params)
     return page_of(rows, limit, lambda p: [sort, *order.key_of(p), p.id])
 
@@ -233,8 +256,43 @@ def _list_statement(
         statement.add_columns(*columns)
         .where(*conditions)
         .order_by(*(key.desc() if order.descending else key.asc() for key in keys))
-        .limit(limit + 1)
+        .limit(_fetched(limit))
     )
+
+
+@lru_cache(maxsize=256)
+def _categories_statement(
+    sort: str, filters: tuple[str, ...], categories: int, after: bool, limit: int
+) -> Select:
+    """A list page over several categories (a category and those below it): the first
+    `limit + 1` products of each category in page order (each a walk down its category's
+    index), then the first `limit + 1` of those. `IN (...)` over the categories would make the
+    database either walk the whole catalogue in order, skipping other categories' products,
+    or read and sort every product of every category given."""
+    branches = []
+    for n in range(categories):
+        branch = _list_statement(sort, filters, None, after, limit).where(
+            Product.category_id == bindparam(f"category_{n}")
+        )
+        part = branch.subquery(f"category_{n}")
+        branches.append(select(*part.c))
+    merged = union_all(*branches).subquery("listed")
+    order = SORTS[sort]
+    keys = [merged.c[column.key] for column in (*order.columns, Product.id)]
+    return (
+        select(*merged.c)
+        .order_by(*(key.desc() if order.descending else key.asc() for key in keys))
+        .limit(_fetched(limit))
+    )
+
+
+def _fetched(limit: int) -> ColumnElement[int]:
+    """LIMIT one more than a page (to know whether another follows), written into the SQL
+    rather than bound: the statement is built per page size anyway, and PostgreSQL's generic
+    plan of a prepared statement (psycopg prepares one after five runs) guesses an unknown
+    LIMIT at a tenth of the rows, and then prefers walking the whole catalogue in sort order
+    to a category's or a search term's own index."""
+    return literal_column(str(int(limit) + 1), Integer)
 
 
 def _posted(column: Any) -> Any:

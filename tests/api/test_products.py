@@ -186,6 +186,30 @@ def test_a_category_includes_its_sub_categories(client, headers, catalogue):
     assert sorted(i["id"] for i in items) == sorted(expected)
 
 
+@pytest.mark.parametrize("sort", list(SORT_KEYS))
+@pytest.mark.parametrize("also", [{}, {"province": "贵州省"}, {"max_price": "29.90"}])
+def test_a_category_with_sub_categories_pages_in_every_sort_once_in_order(
+    client, headers, catalogue, sort, also
+):
+    """A category and those below it are listed as one list: each page continues where the
+    last ended, across the categories, in the sort's order."""
+    root = catalogue[0]["root"]
+    filtered = {"province": lambda p: p["province"] == "贵州省"}.get(
+        next(iter(also), ""), lambda p: p["min_price"] <= 2990 if also else True
+    )
+
+    items = all_pages(client, headers, limit=2, category=root, sort=sort, **also)
+
+    expected = [p for p in catalogue if p["root"] == root and filtered(p)]
+    ids = [item["id"] for item in items]
+    assert len(ids) == len(set(ids)), "a product was repeated across pages"
+    assert sorted(ids) == sorted(p["id"] for p in expected)
+    by_id = {p["id"]: p for p in catalogue}
+    tie = (lambda i: -i) if sort == "price_asc" else (lambda i: i)  # ids in the sort's direction
+    keys = [(SORT_KEYS[sort](by_id[i]), tie(i)) for i in ids]
+    assert keys == sorted(keys, reverse=True), "out of order (ties by id)"
+
+
 def test_a_list_item_carries_the_fields_of_the_contract(client, headers, catalogue):
     response = client.get("/api/v1/products", query_string={"limit": 1}, headers=headers)
 
