@@ -6,7 +6,6 @@ from flask_smorest import Blueprint
 
 from miniapp_api.auth import admin_required
 from miniapp_api.error_handlers import ErrorSchema
-from miniapp_api.errors import Forbidden
 from miniapp_api.extensions import db
 from miniapp_api.paging import ID, decode_cursor, page_of
 from miniapp_api.schemas.common import PageArgs
@@ -22,7 +21,7 @@ from miniapp_api.schemas.units import (
 )
 from miniapp_api.services.admin_lists import bound_employees, end_binding, units_in_reach
 from miniapp_api.services.audit import record_import
-from miniapp_api.services.reach import reachable_unit
+from miniapp_api.services.reach import changeable_unit, import_scope, reachable_unit
 from miniapp_api.services.units import children_of, merge_unit, revoke_unit, unit_detail
 from miniapp_api.services.units_import import import_units
 from models.admin import FINANCE_ADMIN, PLATFORM_ADMIN, UNIT_ADMIN
@@ -61,9 +60,7 @@ def import_unit_sheet(files: dict):
 
     422 `invalid_file` (not a readable .xlsx or .csv) or `import_rejected` (a bad row)."""
     upload = files["file"]
-    scope = None if g.admin.role == PLATFORM_ADMIN else g.admin.unit
-    if g.admin.role != PLATFORM_ADMIN and scope is None:
-        raise Forbidden(details={"reason": "admin_has_no_unit"})
+    scope = import_scope(g.admin)
     report = import_units(db.session, upload.filename or "", upload.stream, scope=scope)
     record_import(db.session, g.admin, "unit.import", upload.filename or "", report, unit=scope)
     return report.as_dict()
@@ -100,7 +97,7 @@ def merge(body: dict, unit_id: int):
     offered the successor, and its past figures stay with it.
 
     422 `invalid_request` when merging a unit into itself."""
-    unit = _changeable(unit_id)
+    unit = changeable_unit(db.session, g.admin, unit_id)
     into = reachable_unit(db.session, g.admin, body["into_unit_id"])
     return unit_detail(db.session, merge_unit(db.session, unit, into, by=g.admin))
 
@@ -111,15 +108,8 @@ def merge(body: dict, unit_id: int):
 @blp.alt_response(409, description="unit_inactive or unit_has_children")
 def revoke(unit_id: int):
     """Revoke the unit: it can no longer be chosen for binding; its past figures stay."""
-    return unit_detail(db.session, revoke_unit(db.session, _changeable(unit_id), by=g.admin))
-
-
-def _changeable(unit_id: int):
-    """A finance admin changes units below their own unit, not their own unit itself."""
-    unit = reachable_unit(db.session, g.admin, unit_id)
-    if g.admin.role != PLATFORM_ADMIN and unit.id == g.admin.unit_id:
-        raise Forbidden(details={"reason": "cannot_change_own_unit"})
-    return unit
+    unit = changeable_unit(db.session, g.admin, unit_id)
+    return unit_detail(db.session, revoke_unit(db.session, unit, by=g.admin))
 
 
 @blp.route("/<int:unit_id>/employees", methods=["GET"])

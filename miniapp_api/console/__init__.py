@@ -16,6 +16,7 @@ from miniapp_api.console import (  # noqa: F401  (views register themselves)
     orders,
     platform,
     union,
+    unit_changes,
     units,
 )
 from miniapp_api.console.blueprint import bp

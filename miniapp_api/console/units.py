@@ -11,6 +11,7 @@ from miniapp_api.admin.downloads import xlsx_download
 from miniapp_api.console.blueprint import bp
 from miniapp_api.console.formatting import SOURCE_NAMES, year_argument
 from miniapp_api.console.session import login_required
+from miniapp_api.console.unit_changes import unit_page_extras
 from miniapp_api.errors import InvalidRequest
 from miniapp_api.extensions import db
 from miniapp_api.services.admin_lists import units_in_reach
@@ -91,6 +92,7 @@ def unit_page(unit_id: int):
         chart=_chart(figures),
         ancestors=_ancestors(unit),
         sources=SOURCE_NAMES,
+        **unit_page_extras(unit, year),
     )
 
 

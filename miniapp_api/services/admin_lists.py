@@ -15,6 +15,7 @@ from miniapp_api.services.audit import record_admin_action
 from miniapp_api.services.totals import personal_amount
 from miniapp_api.services.units import unbind_employee
 from models.admin import PLATFORM_ADMIN, SUPPLIER, UNIT_SCOPED_ROLES, Admin
+from models.base import utcnow
 from models.calendar import counting_year
 from models.catalog import Product
 from models.credit_code import normalise
@@ -135,14 +136,32 @@ def bound_employees(
     return items, next_cursor
 
 
-def end_binding(session: Session, admin: Admin, unit: Unit, employee_id: int) -> None:
-    """A unit's admin ends a binding that does not belong (binding is self-service). Orders
-    placed while it held keep the unit copied onto them (rule 2), so past figures stay.
-    Audited."""
+def _binding_to(session: Session, unit: Unit, employee_id: int) -> tuple[Employee, UnitBinding]:
+    """The employee and its binding in force, if it binds them to `unit`; otherwise 404
+    `binding_not_found` (an employee bound elsewhere is not told apart from no employee)."""
     employee = session.get(Employee, employee_id)
     binding = employee.current_binding if employee is not None else None
     if binding is None or binding.unit_id != unit.id:
         raise NotFound("binding_not_found", "该职工未绑定本单位")
+    return employee, binding
+
+
+def bound_employee(session: Session, unit: Unit, employee_id: int) -> BoundEmployee:
+    """One employee bound to `unit` now, as `bound_employees` lists it (404 otherwise)."""
+    employee, binding = _binding_to(session, unit, employee_id)
+    return BoundEmployee(
+        id=employee.id,
+        phone=mask_phone(employee.phone),
+        bound_at=binding.bound_from,
+        personal_amount=personal_amount(session, employee.id, counting_year(utcnow())),
+    )
+
+
+def end_binding(session: Session, admin: Admin, unit: Unit, employee_id: int) -> None:
+    """A unit's admin ends a binding that does not belong (binding is self-service). Orders
+    placed while it held keep the unit copied onto them (rule 2), so past figures stay.
+    Audited."""
+    employee, binding = _binding_to(session, unit, employee_id)
     unbind_employee(session, employee)
     record_admin_action(
         session,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from miniapp_api.errors import Forbidden, NotFound
-from models.admin import PLATFORM_ADMIN, UNIT_SCOPED_ROLES, Admin
+from models.admin import FINANCE_ADMIN, PLATFORM_ADMIN, UNIT_SCOPED_ROLES, Admin
 from models.unit import Unit
 
 
@@ -27,3 +27,26 @@ def admin_reaches(admin: Admin, unit: Unit) -> bool:
     if admin.role not in UNIT_SCOPED_ROLES or admin.unit is None:
         return False
     return unit.path.startswith(admin.unit.path)
+
+
+def changeable_unit(session: Session, admin: Admin, unit_id: int) -> Unit:
+    """A unit `admin` may merge or revoke (rule 8): platform admins any unit, finance admins
+    the units below their own unit, not their own unit itself (403); others none (403)."""
+    if admin.role not in (PLATFORM_ADMIN, FINANCE_ADMIN):
+        raise Forbidden(details={"required_roles": [PLATFORM_ADMIN, FINANCE_ADMIN]})
+    unit = reachable_unit(session, admin, unit_id)
+    if admin.role != PLATFORM_ADMIN and unit.id == admin.unit_id:
+        raise Forbidden(details={"reason": "cannot_change_own_unit"})
+    return unit
+
+
+def import_scope(admin: Admin) -> Unit | None:
+    """Where a units import by `admin` may write: anywhere for platform admins (None), below
+    their own unit for finance admins; any other admin imports nothing (403)."""
+    if admin.role == PLATFORM_ADMIN:
+        return None
+    if admin.role != FINANCE_ADMIN:
+        raise Forbidden(details={"required_roles": [PLATFORM_ADMIN, FINANCE_ADMIN]})
+    if admin.unit is None:
+        raise Forbidden(details={"reason": "admin_has_no_unit"})
+    return admin.unit

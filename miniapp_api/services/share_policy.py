@@ -62,7 +62,8 @@ def effective_policy(session: Session, unit: Unit, year: int) -> EffectivePolicy
     return EffectivePolicy(min_ratio, min_from, last_year_from is not None, last_year_from)
 
 
-def _may_set_policy(admin: Admin, unit: Unit) -> None:
+def may_set_policy(admin: Admin, unit: Unit) -> None:
+    """Only platform admins and the unit's own finance admin set its policy (403 otherwise)."""
     if admin.role == PLATFORM_ADMIN:
         return
     if admin.role == FINANCE_ADMIN and admin.unit_id == unit.id:
@@ -81,7 +82,7 @@ def set_share_policy(
 ) -> SharePolicy:
     """Set the unit's policy from `year` on (platform admins, or the unit's own finance admin).
     A looser policy than one above it changes nothing for the subtree: the strictest applies."""
-    _may_set_policy(admin, unit)
+    may_set_policy(admin, unit)
     check_year(year)
     policy = _policy_row(session, unit, year)
     policy.min_ratio = min_ratio

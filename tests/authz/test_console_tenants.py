@@ -10,7 +10,8 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from models import Admin, Order, db
+from models import Admin, Order, Unit, db
+from models.reserved_share import SharePolicy
 from models.voucher import VoucherBatch
 from tests.authz.world import YEAR, World, build_world
 from tests.console.helpers import PASSWORD, console_login, page_csrf
@@ -27,6 +28,15 @@ def _units(path: str, method: str = "GET", form: dict | None = None):
     return calls
 
 
+def _their_binding(w: World, method: str) -> list[ConsoleCall]:
+    """Their employee, through their unit and through mine (bound elsewhere: not found)."""
+    employee_id = w.them.employee.id
+    return [
+        (method, f"/console/units/{unit.id}/employees/{employee_id}/end", {})
+        for unit in (w.other_units[0], w.mine)
+    ]
+
+
 CONSOLE_CASES: dict[str, Callable[[World], list[ConsoleCall]]] = {
     "console.unit_page": _units("/console/units/{u}"),
     "console.unit_entries": _units("/console/units/{u}/entries"),
@@ -40,6 +50,29 @@ CONSOLE_CASES: dict[str, Callable[[World], list[ConsoleCall]]] = {
     "console.filing_return": _units(
         "/console/units/{u}/filing/{y}/return", "POST", {"reason": "请补充联系人"}
     ),
+    "console.unit_merge_page": _units("/console/units/{u}/merge"),
+    "console.unit_merge": lambda w: (
+        [
+            ("POST", f"/console/units/{u.id}/merge", {"into_unit_id": str(w.mine.id)})
+            for u in w.other_units
+        ]
+        + [  # a unit of mine into one outside reach
+            (
+                "POST",
+                f"/console/units/{w.extra['my_child_id']}/merge",
+                {"into_unit_id": str(w.other_units[0].id)},
+            )
+        ]
+    ),
+    "console.unit_revoke_page": _units("/console/units/{u}/revoke"),
+    "console.unit_revoke": _units("/console/units/{u}/revoke", "POST"),
+    "console.share_policy_page": _units("/console/units/{u}/share-policy"),
+    "console.share_policy_save": _units(
+        "/console/units/{u}/share-policy", "POST", {"year": str(YEAR), "min_ratio": "50"}
+    ),
+    "console.unit_employees": _units("/console/units/{u}/employees"),
+    "console.binding_end_page": lambda w: _their_binding(w, "GET"),
+    "console.binding_end": lambda w: _their_binding(w, "POST"),
     "console.batch_page": lambda w: [("GET", f"/console/batches/{w.their_batch_id}", {})],
     "console.batch_codes_sheet": lambda w: [
         ("GET", f"/console/batches/{w.their_batch_id}/codes.xlsx", {})
@@ -64,7 +97,10 @@ CONSOLE_CASES: dict[str, Callable[[World], list[ConsoleCall]]] = {
 }
 CONSOLE_NOT_TENANT_OWNED = {
     "console.static": "the console's own JavaScript and CSS",
-    "console.import_upload": "imports are the platform's; the variable names the kind of import",
+    "console.import_upload": (
+        "the variable names the kind of import; a finance admin's units import is held below"
+        " its unit by import_scope (tests/console/test_console_finance_imports.py)"
+    ),
 }
 
 
@@ -106,3 +142,7 @@ def test_no_console_page_reaches_another_tenants_object(app: Flask, client, fake
         select(Order).where(Order.order_no == world.their_order_no)
     ).one()
     assert their_order.status == "paid"
+    assert all(db.session.get(Unit, unit.id).status == "active" for unit in world.other_units)
+    assert db.session.get(Unit, world.extra["my_child_id"]).status == "active"
+    assert not db.session.scalars(select(SharePolicy)).all()
+    assert world.them.employee.current_binding.unit_id == world.other_units[0].id

@@ -54,3 +54,37 @@ def test_the_phone_sized_page_keeps_the_tables_readable(new_page):
     screenshot(page, "unit-phone")
 
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+def test_a_finance_admin_sets_its_policy_and_merges_a_school(page):
+    bureau = make_unit("某市财政局")
+    make_unit("某某中学（老校区）", bureau)
+    new = make_unit("某某中学", bureau)
+    make_admin(FINANCE_ADMIN, unit=bureau, username="finance")
+
+    log_in(page, "finance")
+    page.wait_for_selector("#policy-form")
+    page.fill("#min_ratio", "15")
+    page.check("input[name=not_below_last_year]")
+    page.click("#save-policy")
+    page.wait_for_selector(".notice")
+    assert page.inner_text("#policy-min-ratio") == "15.00%"
+    assert page.inner_text("#policy-last-year") == "是"
+    screenshot(page, "finance-share-policy")
+
+    page.click("#children >> text=某某中学（老校区）")
+    page.fill("#successor-q", "某某中学")  # htmx asks for the choices as the user types
+    page.wait_for_selector(f"#successor-choices input[value='{new.id}']")
+    screenshot(page, "finance-merge-search")
+    page.check(f"#successor-choices input[value='{new.id}']")
+    page.click("#merge-next")
+    page.wait_for_selector("#confirm-merge")
+    assert page.inner_text("#merge-into") == "某某中学"
+    screenshot(page, "finance-merge-confirm")
+    page.click("#confirm-merge")
+
+    page.wait_for_selector("#unit-status")
+    assert "已合并" in page.inner_text("#unit-status")
+    assert "某某中学" in page.inner_text("#unit-status")
+    assert page.locator("#unit-changes").count() == 0
+    screenshot(page, "finance-unit-merged")
