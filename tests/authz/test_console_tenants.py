@@ -61,6 +61,12 @@ CONSOLE_CASES: dict[str, Callable[[World], list[ConsoleCall]]] = {
             {"carrier": "顺丰", "tracking_no": "SF9"},
         )
     ],
+    "console.order_refund_approve": lambda w: [
+        ("POST", f"/console/orders/{w.their_order_no}/refund/approve", {})
+    ],
+    "console.order_refund_reject": lambda w: [
+        ("POST", f"/console/orders/{w.their_order_no}/refund/reject", {"reason": "不同意"})
+    ],
 }
 CONSOLE_NOT_TENANT_OWNED = {
     "console.static": "the console's own JavaScript and CSS",
