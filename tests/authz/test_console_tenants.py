@@ -11,6 +11,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from models import Admin, Order, db
+from models.catalog import Product
 from models.voucher import VoucherBatch
 from tests.authz.world import YEAR, World, build_world
 from tests.console.helpers import PASSWORD, console_login, page_csrf
@@ -67,6 +68,12 @@ CONSOLE_CASES: dict[str, Callable[[World], list[ConsoleCall]]] = {
     "console.order_refund_reject": lambda w: [
         ("POST", f"/console/orders/{w.their_order_no}/refund/reject", {"reason": "不同意"})
     ],
+    "console.product_off_shelf": lambda w: [
+        ("POST", f"/console/products/{w.their_product_id}/off-shelf", {})
+    ],
+    "console.product_on_shelf": lambda w: [
+        ("POST", f"/console/products/{w.their_product_id}/on-shelf", {})
+    ],
 }
 CONSOLE_NOT_TENANT_OWNED = {
     "console.static": "the console's own JavaScript and CSS",
@@ -112,3 +119,4 @@ def test_no_console_page_reaches_another_tenants_object(app: Flask, client, fake
         select(Order).where(Order.order_no == world.their_order_no)
     ).one()
     assert their_order.status == "paid"
+    assert db.session.get(Product, world.their_product_id).on_shelf
