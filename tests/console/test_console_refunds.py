@@ -10,8 +10,22 @@ from miniapp_api.extensions import db
 from models.admin import PLATFORM_ADMIN, SUPPLIER
 from models.audit import AuditEntry
 from tests.console.helpers import console_login, page_csrf
-from tests.factories import admin_headers, make_admin, make_supplier
-from tests.order_factories import make_buyer, make_sku, order_row, paid, refund_requested
+from tests.factories import (
+    admin_headers,
+    make_admin,
+    make_batch,
+    make_supplier,
+    make_unit,
+    redeemed_voucher,
+)
+from tests.order_factories import (
+    ORDERS,
+    make_buyer,
+    make_sku,
+    order_row,
+    paid,
+    refund_requested,
+)
 
 HTMX = {"HX-Request": "true"}
 
@@ -61,7 +75,7 @@ def test_approving_refunds_through_wechat_and_the_card_says_so(client, fake):
     card = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "退款中" in card
-    assert "30.00 元已提交微信支付" in card
+    assert "已同意退款：30.00 元已提交微信支付" in card
     assert order_row(order_no).status == "refunding"
     assert fake.state.refunds[f"{order_no}R"]["refund_fee"] == 3000
     assert "order.refund_approve" in _actions()
@@ -81,6 +95,45 @@ def test_a_refund_wechat_does_not_accept_stays_refunding_and_the_card_says_it_is
     assert "微信支付暂未受理退款，系统将自动重试" in response.get_data(as_text=True)
     order = order_row(order_no)
     assert (order.status, order.refund_submitted_at) == ("refunding", None)
+
+
+def test_an_order_paid_with_vouchers_only_is_refunded_at_once_and_its_vouchers_go_back(
+    client, fake
+):
+    supplier = make_supplier()
+    shipper = admin_headers(make_admin(SUPPLIER, supplier=supplier))
+    unit = make_unit("某中学")
+    buyer = make_buyer(unit)
+    voucher = redeemed_voucher(buyer.employee, make_batch(unit, face_value=50_00))
+    sku = make_sku(price=30_00, supplier=supplier)
+    placed = client.post(
+        ORDERS,
+        json={
+            "items": [{"sku_id": sku.id, "quantity": 1}],
+            "address_id": buyer.address_id,
+            "voucher_ids": [voucher.id],
+        },
+        headers=buyer.headers,
+    ).get_json()["order"]
+    order_no = placed["order_no"]
+    assert placed["status"] == "paid"
+    client.post(
+        f"/api/v1/admin/orders/{order_no}/ship",
+        json={"carrier": "顺丰", "tracking_no": "SF3"},
+        headers=shipper,
+    )
+    client.post(f"{ORDERS}/{order_no}/confirm-receipt", headers=buyer.headers)
+    client.post(f"{ORDERS}/{order_no}/refund", json={"reason": "坏了"}, headers=buyer.headers)
+    console = _supplier_console(client, supplier)
+
+    response = _post(console, f"/console/orders/{order_no}/refund/approve", **HTMX)
+
+    card = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "已退款" in card and "提货券 30.00 元已退回买家" in card
+    assert "已退回微信" not in card
+    assert order_row(order_no).status == "refunded"
+    assert f"{order_no}R" not in fake.state.refunds
 
 
 def test_rejecting_with_a_reason_takes_the_order_back_to_completed(client, fake):
