@@ -9,7 +9,9 @@ Place it under the auth decorator (the key belongs to the caller) and above `@bl
     @blp.response(201, OrderPlacedSchema)
     def place_order(body): ...
 
-The rules live in services/idempotency.py; this is their HTTP side.
+The rules live in services/idempotency.py; this is their HTTP side. `run_once` is the same
+machinery for a caller whose key does not travel in the header (the console's forms carry theirs
+in a hidden field, see console/union.py).
 """
 
 from __future__ import annotations
@@ -53,15 +55,62 @@ def _caller() -> str:
     raise RuntimeError("@idempotent must sit under an auth decorator")
 
 
+def request_hash(body: bytes) -> str:
+    """What a key is bound to: the method, the path and the body as given."""
+    digest = hashlib.sha256(f"{request.method} {request.path}\n".encode())
+    digest.update(body)
+    return digest.hexdigest()
+
+
 def _request_hash() -> str:
     raw = request.get_data(cache=True)
     try:
         body = json.dumps(json.loads(raw), sort_keys=True, ensure_ascii=False).encode()
     except ValueError:
         body = raw
-    digest = hashlib.sha256(f"{request.method} {request.path}\n".encode())
-    digest.update(body)
-    return digest.hexdigest()
+    return request_hash(body)
+
+
+def is_valid_key(key: str) -> bool:
+    return bool(_KEY.match(key))
+
+
+def _kept_body(response: Response) -> str:
+    return response.get_data(as_text=True)
+
+
+def run_once(
+    key: str,
+    fingerprint: str,
+    work: Callable[[], Any],
+    *,
+    replay: Callable[[int, str], Any],
+    kept: Callable[[Response], str] = _kept_body,
+) -> Any:
+    """Run `work` once for the caller's `key`: the key is claimed and committed first; a
+    request already answered with this key and `fingerprint` gets `replay(status, kept)`
+    instead; work that fails (an exception or an answer of 400 or more) releases the key.
+    Raises IdempotencyKeyReused (another fingerprint) or RequestInProgress. The API's
+    `@idempotent` keeps the JSON answer; the console keeps where its form led."""
+    session = db.session
+    claim = claim_key(session, _caller(), key, fingerprint)
+    if claim.is_replay:
+        return replay(claim.replay_status, claim.replay_body)  # type: ignore[arg-type]
+    commit_early(session, "an Idempotency-Key is committed before the work it guards")
+    try:
+        response = current_app.make_response(work())
+    except BaseException:
+        _release(claim.key_id)
+        raise
+    if response.status_code >= 400:
+        _release(claim.key_id)
+    else:
+        finish_key(session, claim.key_id, response.status_code, kept(response))  # type: ignore[arg-type]
+    return response
+
+
+def _json_replay(status: int, body: str) -> Response:
+    return Response(body, status=status, mimetype="application/json")
 
 
 def idempotent(view: Callable) -> Callable:
@@ -70,25 +119,9 @@ def idempotent(view: Callable) -> Callable:
         key = request.headers.get(HEADER)
         if key is None:
             return view(*args, **kwargs)
-        if not _KEY.match(key):
+        if not is_valid_key(key):
             raise InvalidRequest(details={HEADER: ["幂等键须为1到128个字母、数字或 . _ : - 字符"]})
-        session = db.session
-        claim = claim_key(session, _caller(), key, _request_hash())
-        if claim.is_replay:
-            return Response(
-                claim.replay_body, status=claim.replay_status, mimetype="application/json"
-            )
-        commit_early(session, "an Idempotency-Key is committed before the work it guards")
-        try:
-            response = current_app.make_response(view(*args, **kwargs))
-        except BaseException:
-            _release(claim.key_id)
-            raise
-        if response.status_code >= 400:
-            _release(claim.key_id)
-        else:
-            finish_key(session, claim.key_id, response.status_code, response.get_data(as_text=True))
-        return response
+        return run_once(key, _request_hash(), lambda: view(*args, **kwargs), replay=_json_replay)
 
     apidoc = copy.deepcopy(getattr(wrapper, "_apidoc", {}))
     apidoc.setdefault("manual_doc", {}).setdefault("parameters", []).append(HEADER_DOC)

@@ -142,3 +142,15 @@ def shipped(client, fake_state, buyer: Buyer, sku: Sku, shipper_headers: dict) -
     )
     assert response.status_code == 200, response.get_json()
     return order_no
+
+
+def refund_requested(client, fake_state, buyer: Buyer, sku: Sku, shipper_headers: dict) -> str:
+    """An order shipped, received and then returned by its buyer: `refund_requested`."""
+    order_no = shipped(client, fake_state, buyer, sku, shipper_headers)
+    received = client.post(f"{ORDERS}/{order_no}/confirm-receipt", headers=buyer.headers)
+    assert received.status_code == 200, received.get_json()
+    asked = client.post(
+        f"{ORDERS}/{order_no}/refund", json={"reason": "收到的苹果坏了"}, headers=buyer.headers
+    )
+    assert asked.get_json()["status"] == "refund_requested", asked.get_json()
+    return order_no

@@ -1,5 +1,5 @@
-"""Catalogue administration: the product list (suppliers see their own), and for the platform
-operator import, off shelf and on shelf."""
+"""Catalogue administration: the product list, off shelf and on shelf (suppliers their own
+products, the platform every one), and for the platform operator the import."""
 
 from flask import g
 from flask_smorest import Blueprint
@@ -54,20 +54,21 @@ def list_products_for_admin(args: dict):
 
 
 @blp.route("/products/<int:product_id>/off-shelf", methods=["POST"])
-@admin_required(PLATFORM_ADMIN)
+@admin_required(PLATFORM_ADMIN, SUPPLIER)
 @blp.response(200, ShelfStateSchema)
 def take_off_shelf(product_id: int):
-    """Take a product off shelf: it leaves every list and its page answers 404."""
+    """Take a product off shelf: it leaves every list and its page answers 404. A supplier
+    may change its own products only (another supplier's is 404)."""
     state = set_on_shelf(db.session, product_id, False, by=g.admin)
     clear_response_cache()
     return state
 
 
 @blp.route("/products/<int:product_id>/on-shelf", methods=["POST"])
-@admin_required(PLATFORM_ADMIN)
+@admin_required(PLATFORM_ADMIN, SUPPLIER)
 @blp.response(200, ShelfStateSchema)
 def put_on_shelf(product_id: int):
-    """Put a product back on shelf."""
+    """Put a product back on shelf (a supplier: its own products only)."""
     state = set_on_shelf(db.session, product_id, True, by=g.admin)
     clear_response_cache()
     return state

@@ -12,10 +12,8 @@ from miniapp_api.schemas.orders import (
     ReasonSchema,
     ShipSchema,
 )
-from miniapp_api.services import order_states, payments
 from miniapp_api.services import orders as order_service
-from miniapp_api.services.audit import record_admin_action
-from miniapp_api.services.orders import list_supplier_orders, supplier_order
+from miniapp_api.services.orders import list_supplier_orders
 from miniapp_api.wechat import wx_pay
 from models.admin import PLATFORM_ADMIN, SUPPLIER
 from models.base import utcnow
@@ -23,18 +21,6 @@ from models.base import utcnow
 blp = Blueprint(
     "admin_orders", __name__, url_prefix="/api/v1/admin/orders", description="Orders (admin)"
 )
-
-
-def _audit(order, action: str, details: dict) -> None:
-    record_admin_action(
-        db.session,
-        g.admin,
-        action,
-        target_type="order",
-        target_id=order.id,
-        target_name=order.order_no,
-        details=details,
-    )
 
 
 @blp.route("", methods=["GET"])
@@ -70,12 +56,9 @@ def ship_order(body: dict, order_no: str):
 def approve_refund(order_no: str):
     """Approve an after-sales refund: refunded through WeChat Pay (`refunding`); the counted
     amount is reversed when WeChat confirms the refund (rule 4)."""
-    supplier_order(db.session, g.admin, order_no)
-    order = order_states.lock_order(db.session, order_no)
-    now = utcnow()
-    _audit(order, "order.refund_approve", {})
-    payments.approve_refund(db.session, wx_pay(), order, now=now)
-    return supplier_order(db.session, g.admin, order_no)
+    return order_service.approve_refund_request(
+        db.session, wx_pay(), g.admin, order_no, now=utcnow()
+    )
 
 
 @blp.route("/<order_no>/refund/reject", methods=["POST"])
@@ -85,8 +68,4 @@ def approve_refund(order_no: str):
 @blp.alt_response(409, description="invalid_state: no refund request")
 def reject_refund(body: dict, order_no: str):
     """Reject an after-sales refund request with a reason: back to `completed`."""
-    supplier_order(db.session, g.admin, order_no)
-    order = order_states.lock_order(db.session, order_no)
-    order_states.reject_refund(order, reason=body["reason"])
-    _audit(order, "order.refund_reject", body)
-    return order
+    return order_service.reject_refund_request(db.session, g.admin, order_no, reason=body["reason"])

@@ -15,6 +15,7 @@ from miniapp_api.console import (  # noqa: F401  (views register themselves)
     imports,
     orders,
     platform,
+    products,
     union,
     unit_changes,
     units,

@@ -33,6 +33,7 @@ MENUS = {
         {"name": "单位与采购情况", "endpoint": "console.unit_search"},
         {"name": "提货券批次（确认付款）", "endpoint": "console.batch_list"},
         {"name": "订单", "endpoint": "console.order_list"},
+        {"name": "商品上下架", "endpoint": "console.product_list"},
         {"name": "数据导入（单位、商品、食堂采购）", "endpoint": "console.imports_page"},
         {"name": "管理员账号", "endpoint": "console.admins_page"},
         {"name": "操作记录", "endpoint": "console.audit_log_page"},

@@ -1,10 +1,16 @@
 """Union pages (工会): the profile, progress against the union standard as a chart (seed 004),
 the batches with their figures, ordering one, the codes spreadsheet and voiding a code; the
 platform sees every batch and marks one paid (rule 3). Everything goes through the same
-services as the admin API (voucher_batches, union, vouchers, voucher_sheet)."""
+services as the admin API (voucher_batches, union, vouchers, voucher_sheet).
+
+Ordering a batch is guarded like `POST /admin/voucher-batches` with an Idempotency-Key: the
+form carries a one-time key made when it is shown, and the same form sent twice (a double
+click, a reload, the back button) creates one batch and shows it the second time."""
 
 from __future__ import annotations
 
+import json
+import secrets
 from datetime import UTC, datetime
 
 import marshmallow as ma
@@ -23,12 +29,14 @@ from miniapp_api.console.forms import (
 from miniapp_api.console.session import login_required
 from miniapp_api.errors import Conflict, InvalidRequest, NotFound
 from miniapp_api.extensions import db
+from miniapp_api.idempotency import is_valid_key, request_hash, run_once
 from miniapp_api.schemas.vouchers import (
     BatchCreateSchema,
     CodeSchema,
     MarkPaidSchema,
     UnionProfileSchema,
 )
+from miniapp_api.services.idempotency import IdempotencyKeyReused, RequestInProgress
 from miniapp_api.services.union import union_profile, union_progress, update_union_profile
 from miniapp_api.services.voucher_batches import (
     batch_figures,
@@ -46,6 +54,12 @@ from models.voucher import BATCH_ACTIVE, BATCH_UNPAID
 
 BATCHES_PER_PAGE = 20
 BATCH_FIELDS = ("title", "face_value", "quantity", "valid_from", "valid_last_day")
+ONCE_FIELD = "idempotency_key"
+FORM_REUSED = (
+    "此表单已提交过并已创建批次，这次的内容与第一次不同，未再创建；"
+    "如需另建一个批次，请核对后再次提交"
+)
+FORM_IN_PROGRESS = "此表单正在提交，请稍候再点一次“创建批次”：不会重复创建"
 PAID_FIELDS = ("paid_at", "reference", "amount")
 BATCH_STATUS_NAMES = {"unpaid": "待付款", "active": "已生效", "expired": "已过期"}
 
@@ -141,8 +155,13 @@ def batch_list():
     )
 
 
-def _new_batch_page(values=None, errors=None, status: int = 200):
-    return render_template("batch_new.html", values=values or {}, errors=errors or {}), status
+def _new_batch_page(values=None, errors=None, status: int = 200, *, fresh_key: bool = False):
+    """The order form, with the one-time key it was sent with (kept while nothing was created
+    with it) or a new one."""
+    values = dict(values or {})
+    if fresh_key or not is_valid_key(values.get(ONCE_FIELD, "")):
+        values[ONCE_FIELD] = secrets.token_urlsafe(24)
+    return render_template("batch_new.html", values=values, errors=errors or {}), status
 
 
 @bp.route("/batches/new", methods=["GET"])
@@ -154,7 +173,27 @@ def batch_new():
 @bp.route("/batches", methods=["POST"])
 @login_required(UNION_ADMIN)
 def batch_create():
+    values = form_values((*BATCH_FIELDS, ONCE_FIELD))
+    key = values[ONCE_FIELD]
+    if not is_valid_key(key):
+        return _new_batch_page(values, {"_form": "页面已过期，请核对后重新提交"}, 400)
     body = form_body(BATCH_FIELDS)
+    fingerprint = request_hash(json.dumps(body, sort_keys=True, ensure_ascii=False).encode())
+    try:
+        return run_once(
+            key,
+            fingerprint,
+            lambda: _create_batch(body, values),
+            replay=_created_before,
+            kept=lambda response: response.location or "",
+        )
+    except IdempotencyKeyReused:
+        return _new_batch_page(values, {"_form": FORM_REUSED}, 422, fresh_key=True)
+    except RequestInProgress:
+        return _new_batch_page(values, {"_form": FORM_IN_PROGRESS}, 409)
+
+
+def _create_batch(body: dict, values: dict):
     if "valid_from" in body:
         body["valid_from"] = china_day_start(body["valid_from"])
     if "valid_last_day" in body:  # the last valid day, inclusive: valid until the next day
@@ -165,9 +204,15 @@ def batch_create():
         errors = field_errors(error)
         if "valid_until" in errors:
             errors["valid_last_day"] = errors.pop("valid_until")
-        return _new_batch_page(form_values(BATCH_FIELDS), errors, 422)
+        return _new_batch_page(values, errors, 422)
     flash("已创建批次，待平台确认付款后生成券码")
     return redirect(url_for("console.batch_page", batch_id=batch.id))
+
+
+def _created_before(status: int, location: str):
+    """The same form sent again: the batch it created the first time."""
+    flash("此表单已提交过，批次已创建，未重复创建")
+    return redirect(location)
 
 
 def _batch_page(batch_id: int, values=None, errors=None, status: int = 200):

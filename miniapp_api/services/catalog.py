@@ -34,7 +34,7 @@ from miniapp_api.errors import InvalidRequest, NotFound
 from miniapp_api.paging import COUNT, FLAG, ID, CursorKind, decode_cursor, moment, page_of, text
 from miniapp_api.services.audit import record_admin_action
 from miniapp_api.services.catalog_search import plan_search, search_conditions
-from models.admin import Admin
+from models.admin import PLATFORM_ADMIN, SUPPLIER, Admin
 from models.catalog import PRODUCT_SORTS, ROOT_CATEGORIES, Category, Product, ProductGram, Sku
 from models.supplier import Supplier
 
@@ -408,9 +408,10 @@ def return_stock(session: Session, sku_id: int, quantity: int) -> None:
 
 def set_on_shelf(session: Session, product_id: int, on_shelf: bool, *, by: Admin | None) -> Product:
     """An operator takes a product off shelf (it disappears from lists and details) or puts
-    it back. Idempotent; audited."""
+    it back; a supplier does so for its own products only (another supplier's is 404, as if
+    it did not exist). Idempotent; audited. The one way in for the API and the console."""
     product = session.get(Product, product_id)
-    if product is None:
+    if product is None or not _may_shelve(by, product):
         raise ProductNotFound(details={"id": product_id})
     product.on_shelf = on_shelf
     session.flush()
@@ -423,3 +424,9 @@ def set_on_shelf(session: Session, product_id: int, on_shelf: bool, *, by: Admin
         target_name=product.title,
     )
     return product
+
+
+def _may_shelve(admin: Admin | None, product: Product) -> bool:
+    if admin is None or admin.role == PLATFORM_ADMIN:
+        return True
+    return admin.role == SUPPLIER and admin.supplier_id == product.supplier_id

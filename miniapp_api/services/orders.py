@@ -18,10 +18,17 @@ from sqlalchemy.orm import Session, contains_eager, joinedload, selectinload
 
 from miniapp_api.errors import Conflict, DomainError, Forbidden, InvalidRequest
 from miniapp_api.paging import ID, decode_cursor, page_of
+from miniapp_api.services import payments
 from miniapp_api.services.addresses import own_address
 from miniapp_api.services.audit import record_admin_action
 from miniapp_api.services.catalog import take_stock
-from miniapp_api.services.order_states import OrderNotFound, lock_order, mark_paid, ship
+from miniapp_api.services.order_states import (
+    OrderNotFound,
+    lock_order,
+    mark_paid,
+    reject_refund,
+    ship,
+)
 from miniapp_api.services.units import unit_bound_at, unit_counting_at
 from miniapp_api.services.voucher_spending import hold_vouchers
 from models.admin import PLATFORM_ADMIN, SUPPLIER, Admin
@@ -38,6 +45,7 @@ from models.order import (
     OrderItem,
 )
 from models.unit import Unit
+from wx_client.pay import PaymentGateway
 
 _ORDER_NO_ATTEMPTS = 5
 
@@ -266,13 +274,46 @@ def ship_order(
     supplier_order(session, admin, order_no)
     order = lock_order(session, order_no)
     ship(order, carrier=carrier, tracking_no=tracking_no, now=now)
+    _audit(session, admin, order, "order.ship", {"carrier": carrier, "tracking_no": tracking_no})
+    return order
+
+
+def approve_refund_request(
+    session: Session, gateway: PaymentGateway, admin: Admin, order_no: str, *, now: datetime
+) -> Order:
+    """A supplier (its own orders) or the platform approves an after-sales refund request
+    (refund_requested → refunding, or refunded at once when nothing was paid in cash; rule 4:
+    the reversal counts when WeChat confirms), recorded as `order.refund_approve` and committed
+    before WeChat is asked for the refund; another supplier's order is 404, an order with no
+    request 409 `invalid_state`. Answers the order as it stands after WeChat was asked (still
+    `refunding` with no `refund_submitted_at` when WeChat did not accept it: the refunds job
+    tries again). The one way in for the API and the console."""
+    supplier_order(session, admin, order_no)
+    order = lock_order(session, order_no)
+    _audit(session, admin, order, "order.refund_approve", {})
+    payments.approve_refund(session, gateway, order, now=now)
+    return supplier_order(session, admin, order_no)
+
+
+def reject_refund_request(session: Session, admin: Admin, order_no: str, *, reason: str) -> Order:
+    """A supplier (its own orders) or the platform rejects an after-sales refund request with a
+    reason (refund_requested → completed; nothing is reversed), recorded as
+    `order.refund_reject`; another supplier's order is 404, an order with no request 409
+    `invalid_state`. The one way in for the API and the console."""
+    supplier_order(session, admin, order_no)
+    order = lock_order(session, order_no)
+    reject_refund(order, reason=reason)
+    _audit(session, admin, order, "order.refund_reject", {"reason": reason})
+    return order
+
+
+def _audit(session: Session, admin: Admin, order: Order, action: str, details: dict) -> None:
     record_admin_action(
         session,
         admin,
-        "order.ship",
+        action,
         target_type="order",
         target_id=order.id,
         target_name=order.order_no,
-        details={"carrier": carrier, "tracking_no": tracking_no},
+        details=details,
     )
-    return order

@@ -6,8 +6,8 @@ import io
 
 import pytest
 
-from models import Category, db
-from models.admin import PLATFORM_ADMIN, UNIT_ADMIN
+from models import Category, Product, db
+from models.admin import PLATFORM_ADMIN, SUPPLIER, UNIT_ADMIN
 from tests.factories import (
     admin_headers,
     employee_headers,
@@ -104,7 +104,23 @@ def test_a_product_taken_off_shelf_leaves_lists_and_answers_404(client, headers)
     assert product.id in product_ids(client, headers)
 
 
-def test_only_a_platform_admin_changes_the_shelf(client):
+def test_a_supplier_changes_the_shelf_of_its_own_products_only(client):
+    mine, theirs = make_supplier("我家"), make_supplier("别家")
+    own, other = make_product("环江香粳米", supplier=mine), make_product(supplier=theirs)
+    supplier = admin_headers(make_admin(SUPPLIER, supplier=mine))
+
+    taken = client.post(f"/api/v1/admin/products/{own.id}/off-shelf", headers=supplier)
+    refused = client.post(f"/api/v1/admin/products/{other.id}/off-shelf", headers=supplier)
+
+    assert taken.status_code == 200
+    assert taken.get_json() == {"id": own.id, "on_shelf": False}
+    assert refused.status_code == 404
+    assert refused.get_json()["error"]["code"] == "product_not_found"
+    db.session.rollback()
+    assert db.session.get(Product, other.id).on_shelf
+
+
+def test_only_the_platform_and_suppliers_change_the_shelf(client):
     product = make_product()
     unit_admin = admin_headers(make_admin(UNIT_ADMIN, unit=make_unit()))
 

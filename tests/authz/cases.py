@@ -70,6 +70,9 @@ CASES: dict[str, Callable[[World], list[Call]]] = {
     "admin_orders.ship_order": _their_order({"carrier": "顺丰", "tracking_no": "SF1"}),
     "admin_orders.approve_refund": _their_order(),
     "admin_orders.reject_refund": _their_order(REASON),
+    # admin: another supplier's product
+    "admin_catalog.take_off_shelf": lambda w: [Call({"product_id": w.their_product_id})],
+    "admin_catalog.put_on_shelf": lambda w: [Call({"product_id": w.their_product_id})],
     # admin: a unit outside the caller's reach (a sibling, the parent)
     "admin_units.read_unit": _their_units(),
     "admin_units.read_children": _their_units(),
@@ -106,8 +109,6 @@ CASES: dict[str, Callable[[World], list[Call]]] = {
     ),
     # platform-only actions on what no tenant below the platform owns
     "admin_admins.disable": lambda w: [Call({"admin_id": w.their_admin_id})],
-    "admin_catalog.take_off_shelf": lambda w: [Call({"product_id": w.their_product_id})],
-    "admin_catalog.put_on_shelf": lambda w: [Call({"product_id": w.their_product_id})],
 }
 
 BODY_CASES: dict[str, Callable[[World], list[Call]]] = {

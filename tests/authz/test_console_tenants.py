@@ -11,6 +11,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from models import Admin, Order, Unit, db
+from models.catalog import Product
 from models.reserved_share import SharePolicy
 from models.voucher import VoucherBatch
 from tests.authz.world import YEAR, World, build_world
@@ -94,6 +95,18 @@ CONSOLE_CASES: dict[str, Callable[[World], list[ConsoleCall]]] = {
             {"carrier": "顺丰", "tracking_no": "SF9"},
         )
     ],
+    "console.order_refund_approve": lambda w: [
+        ("POST", f"/console/orders/{w.their_order_no}/refund/approve", {})
+    ],
+    "console.order_refund_reject": lambda w: [
+        ("POST", f"/console/orders/{w.their_order_no}/refund/reject", {"reason": "不同意"})
+    ],
+    "console.product_off_shelf": lambda w: [
+        ("POST", f"/console/products/{w.their_product_id}/off-shelf", {})
+    ],
+    "console.product_on_shelf": lambda w: [
+        ("POST", f"/console/products/{w.their_product_id}/on-shelf", {})
+    ],
 }
 CONSOLE_NOT_TENANT_OWNED = {
     "console.static": "the console's own JavaScript and CSS",
@@ -146,3 +159,4 @@ def test_no_console_page_reaches_another_tenants_object(app: Flask, client, fake
     assert db.session.get(Unit, world.extra["my_child_id"]).status == "active"
     assert not db.session.scalars(select(SharePolicy)).all()
     assert world.them.employee.current_binding.unit_id == world.other_units[0].id
+    assert db.session.get(Product, world.their_product_id).on_shelf

@@ -26,3 +26,10 @@ def console_login(client: FlaskClient, username: str, password: str = PASSWORD):
 
 def page_csrf(client: FlaskClient, path: str) -> str:
     return csrf_of(client.get(path).get_data(as_text=True))
+
+
+def once_key_of(page: str) -> str:
+    """The one-time key a form carries (console/union.py: the same form sent twice acts once)."""
+    match = re.search(r'name="idempotency_key" value="([^"]+)"', page)
+    assert match, "the form has no one-time key"
+    return match.group(1)

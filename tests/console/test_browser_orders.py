@@ -1,12 +1,12 @@
-"""In a real browser: a supplier ships an order from its list (the card updates in place
-through htmx), and never sees another supplier's order."""
+"""In a real browser: a supplier ships an order from its list and decides refund requests (the
+card updates in place through htmx), and never sees another supplier's order."""
 
 from __future__ import annotations
 
 from models.admin import SUPPLIER
 from tests.console.browser import log_in, screenshot
-from tests.factories import make_admin, make_supplier
-from tests.order_factories import make_buyer, make_sku, order_row, paid
+from tests.factories import admin_headers, make_admin, make_supplier
+from tests.order_factories import make_buyer, make_sku, order_row, paid, refund_requested
 
 
 def test_a_supplier_ships_an_order(client, fake, page):
@@ -30,3 +30,43 @@ def test_a_supplier_ships_an_order(client, fake, page):
     assert "SF1234567890" in page.inner_text(f"#order-{mine}")
     assert order_row(mine).status == "shipped"
     screenshot(page, "supplier-shipped")
+
+
+def test_a_supplier_approves_one_refund_and_rejects_another_with_a_reason(client, fake, page):
+    supplier = make_supplier("某某农产品公司")
+    make_admin(SUPPLIER, supplier=supplier, username="supplier")
+    shipper = admin_headers(make_admin(SUPPLIER, supplier=supplier))
+    sku = make_sku(price=30_00, supplier=supplier)
+    approved = refund_requested(client, fake.state, make_buyer(), sku, shipper)
+    rejected = refund_requested(client, fake.state, make_buyer(), sku, shipper)
+    theirs_sku = make_sku(supplier=make_supplier("别家"))
+    theirs = refund_requested(
+        client,
+        fake.state,
+        make_buyer(),
+        theirs_sku,
+        admin_headers(make_admin(SUPPLIER, supplier=theirs_sku.product.supplier)),
+    )
+
+    log_in(page, "supplier")
+    page.click("a:text('申请退款')")
+    page.locator(f"#order-{approved}").wait_for()
+    assert page.locator(f"#order-{theirs}").count() == 0
+    assert "收到的苹果坏了" in page.inner_text(f"#order-{approved}")
+    screenshot(page, "supplier-refund-requests")
+
+    page.once("dialog", lambda dialog: dialog.accept())  # 确定同意？
+    page.locator(f"#order-{approved} button.approve-refund").click()
+    page.wait_for_selector(f"#order-{approved} .refund-state")
+    page.locator(f"#order-{rejected} button.reject-refund").click()
+    page.wait_for_selector(f"#order-{rejected} [data-error-for=reason]:not(:empty)")
+    page.locator(f"#order-{rejected} #reason").fill("已超过售后期")
+    page.locator(f"#order-{rejected} button.reject-refund").click()
+    page.wait_for_selector(f"#order-{rejected} .refund-state")
+
+    assert "30.00 元已提交微信支付" in page.inner_text(f"#order-{approved}")
+    assert "已拒绝退款：已超过售后期" in page.inner_text(f"#order-{rejected}")
+    assert order_row(approved).status == "refunding"
+    assert order_row(rejected).status == "completed"
+    assert order_row(theirs).status == "refund_requested"
+    screenshot(page, "supplier-refunds-decided")

@@ -11,12 +11,18 @@ from miniapp_api.extensions import db
 from models.admin import PLATFORM_ADMIN, UNION_ADMIN
 from models.calendar import CHINA
 from models.voucher import Voucher, VoucherBatch
-from tests.console.helpers import console_login, page_csrf
+from tests.console.helpers import console_login, once_key_of, page_csrf
 from tests.factories import batch_codes, make_admin, make_batch, make_unit
 
 
 def _post(client, path: str, data: dict):
     return client.post(path, data={**data, "csrf_token": page_csrf(client, "/console/login")})
+
+
+def _order_batch(client, fields: dict):
+    """Open the order form and send it with its one-time key, as a browser does."""
+    key = once_key_of(client.get("/console/batches/new").get_data(as_text=True))
+    return _post(client, "/console/batches", {**fields, "idempotency_key": key})
 
 
 def _union(username: str = "union"):
@@ -38,7 +44,7 @@ def test_a_union_orders_a_batch_that_waits_for_payment(client):
     _union()
     console_login(client, "union")
 
-    response = _post(client, "/console/batches", NEW_BATCH)
+    response = _order_batch(client, NEW_BATCH)
 
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     batch = db.session.scalars(select(VoucherBatch)).one()
@@ -50,10 +56,8 @@ def test_a_bad_batch_is_named_field_by_field(client):
     _union()
     console_login(client, "union")
 
-    response = _post(
-        client,
-        "/console/batches",
-        {**NEW_BATCH, "face_value": "0.5", "valid_last_day": "2026-08-01", "title": ""},
+    response = _order_batch(
+        client, {**NEW_BATCH, "face_value": "0.5", "valid_last_day": "2026-08-01", "title": ""}
     )
 
     page = response.get_data(as_text=True)

@@ -113,7 +113,8 @@
     });
   }
 
-  // a second click on a form's button while it is being sent would send it twice (two batches)
+  // a second click on a form's button while it is being sent sends it again; the server acts once
+  // per batch form anyway (its one-time key), this only spares the person a second round trip
   document.addEventListener("submit", function (event) {
     var form = event.target;
     if ((form.method || "").toLowerCase() !== "post" || form.hasAttribute("hx-post")) return;
