@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from miniapp_api.errors import Forbidden
+from miniapp_api.errors import Forbidden, InvalidRequest
 from miniapp_api.services.audit import record_admin_action
 from miniapp_api.services.totals import check_year
 from models.admin import FINANCE_ADMIN, PLATFORM_ADMIN, Admin
@@ -84,6 +84,15 @@ def set_share_policy(
     A looser policy than one above it changes nothing for the subtree: the strictest applies."""
     may_set_policy(admin, unit)
     check_year(year)
+    if min_ratio < NATIONAL_MIN_RATIO:
+        # it would change nothing (the national minimum applies anyway) while reading as if it did
+        raise InvalidRequest(
+            details={
+                "min_ratio": [
+                    f"最低预留比例不得低于全国的{hundredths_to_percent(NATIONAL_MIN_RATIO)}%"
+                ]
+            }
+        )
     policy = _policy_row(session, unit, year)
     policy.min_ratio = min_ratio
     policy.not_below_last_year = not_below_last_year

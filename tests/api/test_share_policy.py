@@ -216,3 +216,17 @@ def test_a_bad_policy_body_names_its_fields(client, platform):
 
     assert response.status_code == 422
     assert response.get_json()["error"]["details"]["min_ratio"][0].startswith("最低预留比例")
+
+
+def test_a_policy_below_the_national_ten_percent_is_refused_and_nothing_is_stored(client, platform):
+    province = make_unit("广东省财政厅")
+
+    response = set_policy(client, platform, province, "9.99")
+    answer = client.get(f"{POLICY.format(province.id)}?year={YEAR}", headers=platform).get_json()
+
+    assert response.status_code == 422
+    details = response.get_json()["error"]["details"]
+    assert details["min_ratio"] == ["最低预留比例不得低于全国的10.00%"]
+    assert answer["effective"]["min_ratio"] == "10.00"
+    assert answer["effective"]["min_ratio_from"] is None
+    assert set_policy(client, platform, province, "10").status_code == 200

@@ -93,6 +93,7 @@ def test_a_finance_admin_sets_its_own_units_policy_with_not_below_last_year(clie
         ({"year": str(YEAR), "min_ratio": "101"}, "min_ratio", "最低预留比例须大于0且不超过100.00"),
         ({"year": str(YEAR), "min_ratio": "0"}, "min_ratio", "最低预留比例须大于0且不超过100.00"),
         ({"year": str(YEAR), "min_ratio": "12.345"}, "min_ratio", "最低预留比例"),
+        ({"year": str(YEAR), "min_ratio": "9.5"}, "min_ratio", "最低预留比例不得低于全国的10.00%"),
         ({"min_ratio": "30"}, "year", "请填写年度"),
         ({"year": "明年", "min_ratio": "30"}, "year", "年度格式不正确"),
         ({"year": "2000", "min_ratio": "30"}, "year", "年份须在2019至"),
