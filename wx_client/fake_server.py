@@ -41,9 +41,12 @@ class KeepAliveHandler(BaseHTTPRequestHandler):
             self.send_error(411, "a Content-Length is required")
             self.close_connection = True
             return
-        length = int(self.headers.get("Content-Length") or 0)
-        if length > MAX_BODY_BYTES:
-            self.send_error(413)
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = -1
+        if not 0 <= length <= MAX_BODY_BYTES:
+            self.send_error(400 if length < 0 else 413)
             self.close_connection = True
             return
         body = self.rfile.read(length) if length else b""
