@@ -20,6 +20,8 @@ Target: pairs/s at least 0.04 times the bare endpoint's requests/s.
 from __future__ import annotations
 
 import argparse
+import http.client
+import json
 import os
 import random
 import statistics
@@ -29,6 +31,7 @@ import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import requests
 
@@ -50,6 +53,110 @@ SETTINGS = {
     **fake_wechat_settings(APP_PORT, FAKE_PORT),
 }
 SKUS, SKU_STOCK, HOT_STOCK, BUYERS = 40, 1_000_000, 10, 64
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def process_tree(root: int) -> list[int]:
+    """`root` and every process under it (gunicorn's master and its workers)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    tree, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        tree.append(pid)
+        todo.extend(children.get(pid, []))
+    return tree
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU the processes have used so far (those gone count nothing)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / TICKS
+
+
+def machine_busy() -> tuple[float, float]:
+    """(busy, all) CPU seconds of the whole machine so far, from /proc/stat."""
+    values = [int(x) for x in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+    idle = values[3] + values[4]
+    return (sum(values) - idle) / TICKS, sum(values) / TICKS
+
+
+class CpuMeter:
+    """CPU seconds used so far by each side of the load: the service (gunicorn's master and
+    workers), the fake WeChat, this client, PostgreSQL's backends of the bench database, and
+    the whole machine (anyone else's work included)."""
+
+    def __init__(self, service: int, fake: int, database_url: str) -> None:
+        self.service, self.fake, self.database_url = service, fake, database_url
+        self.used: dict[str, float] = {}
+        self.pairs = 0
+
+    def snapshot(self) -> dict[str, object]:
+        busy, total = machine_busy()
+        return {
+            "service": cpu_seconds(process_tree(self.service)),
+            "fake": cpu_seconds(process_tree(self.fake)),
+            "client": time.process_time(),
+            "postgres": {pid: cpu_seconds([pid]) for pid in postgres_backends(self.database_url)},
+            "machine": busy,
+            "machine_all": total,
+        }
+
+    def add(self, before: dict, after: dict, pairs: int) -> None:
+        for side in ("service", "fake", "client", "machine", "machine_all"):
+            self.used[side] = self.used.get(side, 0.0) + after[side] - before[side]
+        postgres = sum(
+            seconds - before["postgres"].get(pid, 0.0) for pid, seconds in after["postgres"].items()
+        )
+        self.used["postgres"] = self.used.get("postgres", 0.0) + postgres
+        self.pairs += pairs
+
+    def lines(self, bare_cpu: dict[str, float]) -> list[str]:
+        if not self.pairs or not bare_cpu["requests"]:
+            return []
+        per_pair = {side: 1000 * seconds / self.pairs for side, seconds in self.used.items()}
+        busy = self.used["machine"] / self.used["machine_all"]
+        bare = {side: 1000 * bare_cpu[side] / bare_cpu["requests"] for side in ("gunicorn", "wrk")}
+        ours = sum(per_pair[side] for side in ("service", "fake", "client", "postgres"))
+        return [
+            "CPU ms per bare request: gunicorn {gunicorn:.2f}, wrk {wrk:.2f}".format(**bare),
+            f"CPU ratio (what pairs/s ÷ bare requests/s comes to when both get the same CPU): "
+            f"{(bare['gunicorn'] + bare['wrk']) / ours:.3f}",
+            "CPU ms per pair: service {service:.1f}, fake WeChat {fake:.1f}, client {client:.1f}, "
+            "PostgreSQL {postgres:.1f}; the whole machine {machine:.1f}".format(**per_pair),
+            f"machine busy during the pair slices: {100 * busy:.0f}% of its {os.cpu_count()} cores",
+        ]
+
+
+def postgres_backends(database_url: str) -> list[int]:
+    """The PostgreSQL server processes serving the bench database (the app's pooled
+    connections, open once the load has started)."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            return list(
+                connection.scalars(
+                    text(
+                        "SELECT pid FROM pg_stat_activity "
+                        "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                    )
+                )
+            )
+    finally:
+        engine.dispose()
 
 
 def prepare(database_url: str) -> dict:
@@ -126,9 +233,63 @@ def prepare(database_url: str) -> dict:
     return plan
 
 
+class Connection:
+    """One client thread's connection to one server, over http.client: a pair costs the
+    client a fraction of what `requests` costs (a Session, its adapters and the proxy
+    settings of the environment read on every call), CPU the two cores' service and fake
+    need. Kept open while the server keeps it (the fake does; gunicorn, with the Procfile's
+    keepalive 0, closes it after every answer, and the next request opens a new one). Never
+    retried: a pair that fails counts as failed."""
+
+    def __init__(self, base: str) -> None:
+        parsed = urlsplit(base)
+        self.host, self.port = parsed.hostname or "127.0.0.1", parsed.port or 80
+        self.connection: http.client.HTTPConnection | None = None
+
+    def post(self, path: str, body: dict, headers: dict[str, str]) -> tuple[int, dict]:
+        if self.connection is None:
+            self.connection = http.client.HTTPConnection(self.host, self.port, timeout=30)
+        try:
+            self.connection.request(
+                "POST",
+                path,
+                json.dumps(body).encode(),
+                {"Content-Type": "application/json"} | headers,
+            )
+            response = self.connection.getresponse()
+            data = response.read()
+        except BaseException:
+            self.close()
+            raise
+        if response.will_close:
+            self.close()
+        return response.status, json.loads(data)
+
+    def close(self) -> None:
+        if self.connection is not None:
+            self.connection.close()
+            self.connection = None
+
+
+class RequestsConnection(Connection):
+    """The same through `requests.post`, as the bench drove its load before (--client
+    requests), to see what the client itself costs."""
+
+    def post(self, path: str, body: dict, headers: dict[str, str]) -> tuple[int, dict]:
+        answer = requests.post(
+            f"http://{self.host}:{self.port}{path}", json=body, headers=headers, timeout=30
+        )
+        return answer.status_code, answer.json()
+
+
+CLIENTS = {"http.client": Connection, "requests": RequestsConnection}
+CLIENT_ERRORS = (OSError, http.client.HTTPException, requests.RequestException, ValueError)
+
+
 class Load:
-    def __init__(self, plan: dict, base: str, fake: str) -> None:
+    def __init__(self, plan: dict, base: str, fake: str, client: str = "http.client") -> None:
         self.plan, self.base, self.fake = plan, base, fake
+        self.connect = CLIENTS[client]
         self.pairs = 0
         self.failures: dict[str, int] = {}
         self.seconds = {"place": 0.0, "notify": 0.0, "count": 0}
@@ -138,23 +299,22 @@ class Load:
         with self.lock:
             self.failures[what] = self.failures.get(what, 0) + 1
 
-    def pair(self, buyer: tuple[str, int], sku_id: int) -> bool:
+    def pair(
+        self, buyer: tuple[str, int], sku_id: int, service: Connection, fake: Connection
+    ) -> bool:
         token, address_id = buyer
         started = time.perf_counter()
-        placed = requests.post(
-            f"{self.base}/api/v1/orders",
-            json={"items": [{"sku_id": sku_id, "quantity": 1}], "address_id": address_id},
-            headers={"Authorization": f"Bearer {token}"},
-            timeout=30,
+        status, placed = service.post(
+            "/api/v1/orders",
+            {"items": [{"sku_id": sku_id, "quantity": 1}], "address_id": address_id},
+            {"Authorization": f"Bearer {token}"},
         )
-        if placed.status_code != 201 or placed.json()["payment"] is None:
-            self._fail(f"place {placed.status_code}")
+        if status != 201 or placed["payment"] is None:
+            self._fail(f"place {status}")
             return False
-        order_no = placed.json()["order"]["order_no"]
+        order_no = placed["order"]["order_no"]
         halfway = time.perf_counter()
-        sent = requests.post(
-            f"{self.fake}/__fake__/pay/{order_no}/notify", json={"result": "SUCCESS"}, timeout=30
-        ).json()
+        _, sent = fake.post(f"/__fake__/pay/{order_no}/notify", {"result": "SUCCESS"}, {})
         with self.lock:
             self.seconds["place"] += halfway - started
             self.seconds["notify"] += time.perf_counter() - halfway
@@ -164,30 +324,41 @@ class Load:
             return False
         return True
 
-    def run(self, threads: int, seconds: float, *, hot: bool = False) -> float:
+    def run(
+        self, threads: int, seconds: float, *, hot: bool = False, meter: CpuMeter | None = None
+    ) -> float:
         """Pairs per second from `threads` clients over `seconds` (after, with `hot`, every
         client trying once for the nearly sold-out SKU at the same moment)."""
         barrier = threading.Barrier(threads)
         deadline: list[float] = []
+        before: list[dict] = []
         rng = random.Random(13)
         skus = self.plan["skus"]
         self.pairs = 0
 
         def worker(index: int) -> None:
             buyer = self.plan["buyers"][index % len(self.plan["buyers"])]
+            service, fake = self.connect(self.base), self.connect(self.fake)
             barrier.wait()
             if hot:
-                self.pair(buyer, self.plan["hot_sku"])
+                try:
+                    self.pair(buyer, self.plan["hot_sku"], service, fake)
+                except CLIENT_ERRORS as exc:
+                    self._fail(type(exc).__name__)
             barrier.wait()
             if index == 0:
+                if meter is not None:
+                    before.append(meter.snapshot())
                 deadline.append(time.monotonic() + seconds)
             barrier.wait()
             done = 0
             while time.monotonic() < deadline[0]:
                 try:
-                    done += self.pair(buyer, rng.choice(skus))
-                except (requests.RequestException, ValueError) as exc:
+                    done += self.pair(buyer, rng.choice(skus), service, fake)
+                except CLIENT_ERRORS as exc:
                     self._fail(type(exc).__name__)
+            service.close()
+            fake.close()
             with self.lock:
                 self.pairs += done
 
@@ -196,6 +367,8 @@ class Load:
             worker_thread.start()
         for worker_thread in workers:
             worker_thread.join()
+        if meter is not None:
+            meter.add(before[0], meter.snapshot(), self.pairs)
         return self.pairs / seconds
 
 
@@ -250,6 +423,12 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=20)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--rounds", type=int, default=5, help="slices each case is split into")
+    parser.add_argument(
+        "--client",
+        choices=sorted(CLIENTS),
+        default="http.client",
+        help="what the 32 client threads send their requests with",
+    )
     parser.add_argument("--database-url", default=POSTGRES_URL)
     args = parser.parse_args()
     OUT.mkdir(exist_ok=True)
@@ -278,14 +457,34 @@ def main() -> None:
             bare = start_gunicorn("bare_app:create_app()", BARE_PORT, {}, OUT / "gunicorn-bare.log")
             try:
                 url = f"http://127.0.0.1:{BARE_PORT}/items"
-                load = Load(plan, f"http://127.0.0.1:{APP_PORT}", f"http://127.0.0.1:{FAKE_PORT}")
+                load = Load(
+                    plan,
+                    f"http://127.0.0.1:{APP_PORT}",
+                    f"http://127.0.0.1:{FAKE_PORT}",
+                    args.client,
+                )
+                meter = CpuMeter(app.pid, fake.pid, args.database_url)
                 # The machine is shared: the two cases take turns in slices, so that someone
                 # else's burst of work falls on both alike; each figure is its median slice.
                 seconds = max(1, round(args.duration / args.rounds))
                 bare_slices, pair_slices = [], []
+                bare_cpu = {"gunicorn": 0.0, "wrk": 0.0, "requests": 0}
                 for round_ in range(args.rounds):
-                    bare_slices.append(wrk(url, seconds, args.connections, {})["rps"])
-                    pair_slices.append(load.run(args.connections, seconds, hot=round_ == 0))
+                    gunicorn_before, wrk_before = cpu_seconds(process_tree(bare.pid)), os.times()
+                    figures = wrk(url, seconds, args.connections, {})
+                    wrk_after = os.times()
+                    bare_cpu["gunicorn"] += cpu_seconds(process_tree(bare.pid)) - gunicorn_before
+                    bare_cpu["wrk"] += (
+                        wrk_after.children_user
+                        + wrk_after.children_system
+                        - wrk_before.children_user
+                        - wrk_before.children_system
+                    )
+                    bare_cpu["requests"] += figures["count"]
+                    bare_slices.append(figures["rps"])
+                    pair_slices.append(
+                        load.run(args.connections, seconds, hot=round_ == 0, meter=meter)
+                    )
                     print(
                         f"  round {round_ + 1}: bare {bare_slices[-1]:.0f}/s, "
                         f"pairs {pair_slices[-1]:.1f}/s",
@@ -303,7 +502,7 @@ def main() -> None:
     lines = [
         f"PostgreSQL, {args.duration} s per case in {args.rounds} interleaved slices (median "
         f"slice), {args.connections} connections, gunicorn "
-        f"{' '.join(procfile_settings())}",
+        f"{' '.join(procfile_settings())}; the pairs' client threads send with {args.client}",
         "| case | per second | ratio | target |",
         "| --- | ---: | ---: | --- |",
         f"| bare Flask, fixed 20 items (requests) | {bare_rps:.0f} | | |",
@@ -317,6 +516,8 @@ def main() -> None:
                 for leg in ("place", "notify")
             )
         ),
+        *meter.lines(bare_cpu),
+        "load average at the end: " + " ".join(f"{x:.2f}" for x in os.getloadavg()),
         *checks,
     ]
     text = "\n".join(lines)

@@ -6,6 +6,7 @@ answers them, over real HTTP, for the demo and the tests. Nothing here reaches t
 It reads the same WECHAT_* settings as the service, so wechatpy talks to it exactly as to
 WeChat. Control paths under ``/__fake__/`` hand out codes and switch faults on and off. Each
 part of WeChat is a blueprint over one shared `FakeState`; WeChat Pay's is in fake_pay.py.
+It serves HTTP/1.1 with keep-alive, as WeChat does (fake_server.py).
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Blueprint, Flask, current_app, jsonify, request
-from werkzeug.serving import BaseWSGIServer, make_server
+
+from wx_client.fake_server import KeepAliveServer, make_keep_alive_server
 
 FAULTS = ("busy", "timeout", "rate_limited", "fail")
 # How long a "timeout" fault keeps the caller waiting: longer than any client timeout.
@@ -236,7 +238,7 @@ class FakeWeChat:
     def __init__(self, state: FakeState) -> None:
         self.state = state
         self.app = create_fake_app(state)
-        self._server: BaseWSGIServer | None = None
+        self._server: KeepAliveServer | None = None
 
     @classmethod
     def from_environment(cls, notify_url: str = "") -> FakeWeChat:
@@ -253,7 +255,7 @@ class FakeWeChat:
 
     def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
         """Start serving; returns the base URL (with a trailing slash)."""
-        self._server = make_server(host, port, self.app, threaded=True)
+        self._server = make_keep_alive_server(host, port, self.app)
         thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         thread.start()
         return f"http://{host}:{self._server.server_port}/"
@@ -272,7 +274,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--notify-url", default="", help="where payment notifications go")
     args = parser.parse_args(argv)
     fake = FakeWeChat.from_environment(args.notify_url)
-    server = make_server(args.host, args.port, fake.app, threaded=True)
+    server = make_keep_alive_server(args.host, args.port, fake.app)
     print(f"fake WeChat on http://{args.host}:{args.port}/ (appid {fake.state.appid})")
     server.serve_forever()
 

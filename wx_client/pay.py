@@ -10,7 +10,10 @@ loggers above DEBUG whatever the root level is.
 
 from __future__ import annotations
 
+import importlib.util
 import logging
+import os
+import sys
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from datetime import datetime
@@ -43,6 +46,29 @@ def quiet_wechatpy_pay_logs() -> None:
         logger = logging.getLogger(name)
         if logger.level < logging.INFO:
             logger.setLevel(logging.INFO)
+
+
+def read_environment_once(session: requests.Session, base_url: str) -> None:
+    """requests reads the proxy and CA-bundle settings of the environment on every call of a
+    session that trusts it (every environment variable decoded and scanned, about 0.2 ms of CPU
+    a call). WeChat Pay is one host, whose settings are read here once, as requests would read
+    them (HTTP(S)_PROXY unless NO_PROXY names the host; REQUESTS_CA_BUNDLE, else
+    CURL_CA_BUNDLE), and the session stops reading them: a change to the environment takes
+    effect at the next start, as every other setting."""
+    session.proxies = requests.utils.get_environ_proxies(base_url)
+    bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+    if bundle:
+        session.verify = bundle
+    session.trust_env = False
+
+
+def _no_pytz_lookups() -> None:
+    """wechatpy's unified order finds China's time zone with `import pytz` on every call, and
+    falls back to dateutil when that fails. Without pytz installed, the failed import searched
+    every folder of sys.path each time; marking pytz absent in sys.modules makes it fail at
+    once (what an installed pytz would be unaffected by: nothing is marked then)."""
+    if "pytz" not in sys.modules and importlib.util.find_spec("pytz") is None:
+        sys.modules["pytz"] = None  # type: ignore[assignment]
 
 
 class PayRejected(WxError):
@@ -155,6 +181,8 @@ class WeChatPayV2(PaymentGateway):
             appid, api_key, mch_id, mch_cert=cert_file, mch_key=key_file, timeout=timeout
         )
         self._pay.API_BASE_URL = api_base
+        read_environment_once(self._pay._http, api_base)
+        _no_pytz_lookups()
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> WeChatPayV2:

@@ -83,3 +83,38 @@ def test_a_busy_wechat_is_unavailable_and_a_refused_refund_is_rejected(fake):
         wx_pay().refund(
             order_no="XD2026120100000005", refund_no="XD2026120100000005R", total=1250, amount=1250
         )
+
+
+def test_the_pay_client_reads_proxy_settings_once_as_requests_would(monkeypatch):
+    from wx_client.pay import WeChatPayV2
+
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
+    monkeypatch.setenv("NO_PROXY", "")
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/certs/company-ca.pem")
+    gateway = WeChatPayV2(appid="wx1", mch_id="1900000109", api_key="k" * 32, notify_url="x")
+    session = gateway._pay._http
+    assert session.proxies["https"] == "http://proxy.example:3128"
+    assert session.verify == "/etc/ssl/certs/company-ca.pem"
+    assert session.trust_env is False
+
+    monkeypatch.setenv("NO_PROXY", "api.mch.weixin.qq.com")
+    bypassing = WeChatPayV2(appid="wx1", mch_id="1900000109", api_key="k" * 32, notify_url="x")
+    assert bypassing._pay._http.proxies == {}
+
+
+def test_calls_to_the_fake_share_one_kept_alive_connection(fake):
+    import http.client
+    from urllib.parse import urlsplit
+
+    base = urlsplit(fake.base_url)
+    connection = http.client.HTTPConnection(base.hostname, base.port, timeout=5)
+    answers = []
+    for _ in range(3):
+        connection.request("GET", "/__fake__/calls")
+        response = connection.getresponse()
+        answers.append((response.status, response.getheader("Connection"), response.read()))
+        socket_used = connection.sock
+        assert socket_used is not None  # still open: the next call reuses it
+    connection.close()
+    assert [status for status, _, _ in answers] == [200, 200, 200]
+    assert all(header != "close" for _, header, _ in answers)
