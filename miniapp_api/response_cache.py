@@ -13,9 +13,10 @@ An answer served from the cache carries `X-Cache: hit`, one just computed and ke
 Where Redis is configured (`REDIS_URL`, as in production), the workers also share their answers
 there (`SharedAnswers`): an answer one worker computed is served by every other for the rest of
 its time to live, so the hit rate is that of the whole service rather than of one worker's
-share of the traffic. A worker still looks in its own memory first. A change clears Redis's
-answers too. Redis being slow or down costs a miss, never an error: after a failure the shared
-layer is skipped for a few seconds. `CATALOG_SHARED_CACHE=0` keeps each worker to itself.
+share of the traffic. A worker still looks in its own memory first. A change bumps the
+catalogue's generation in Redis once its transaction committed, so no shared answer from before
+it is served again. Redis being slow or down costs a miss, never an error: after a failure the
+shared layer is skipped for a few seconds. `CATALOG_SHARED_CACHE=0` keeps each worker to itself.
 """
 
 from __future__ import annotations
@@ -26,10 +27,12 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import wraps
 from typing import Any
+from urllib.parse import urlencode
 
-from flask import Response, current_app, request
+from flask import Response, after_this_request, current_app, has_request_context, request
 
 MAX_ENTRIES = 4096
 JSON = "application/json"
@@ -75,13 +78,42 @@ class ResponseCache:
         return len(self._entries)
 
 
+# One round trip: the catalogue's generation, and the answer stored under it with its time left.
+_LOOKUP = """
+local generation = redis.call('GET', KEYS[1]) or '0'
+local key = ARGV[1] .. generation .. ':' .. ARGV[2]
+local body = redis.call('GET', key)
+if body then
+  return {generation, body, redis.call('PTTL', key)}
+end
+return {generation}
+"""
+
+
+@dataclass(frozen=True)
+class SharedLookup:
+    """What Redis holds for a key: the catalogue's generation when asked, and the answer with
+    the seconds it has left, if one is stored under that generation."""
+
+    generation: bytes
+    body: bytes | None = None
+    left: float = 0.0
+
+
 class SharedAnswers:
     """JSON answers shared by every worker through Redis, each kept for its time to live.
-    Keys are a digest of the cache key under `prefix`; every failure counts as a miss."""
+
+    Answers are stored under the catalogue's current generation (a counter in Redis); a change
+    bumps the counter, after its transaction committed, so that every answer computed before
+    it is never read again, including one still being computed while the change committed
+    (it is stored under the old generation). Keys are a digest of the cache key; every
+    failure of Redis counts as a miss."""
 
     def __init__(self, client: Any, prefix: str = SHARED_PREFIX) -> None:
         self.client = client
         self.prefix = prefix
+        self._generation_key = prefix + "generation"
+        self._lookup = client.register_script(_LOOKUP)
         self._paused_until = 0.0
 
     @classmethod
@@ -95,39 +127,38 @@ class SharedAnswers:
         )
         return cls(client, prefix)
 
-    def _key(self, key: str) -> str:
-        return self.prefix + hashlib.blake2b(key.encode(), digest_size=16).hexdigest()
+    @staticmethod
+    def _digest(key: str) -> str:
+        return hashlib.blake2b(key.encode(), digest_size=16).hexdigest()
 
-    def get(self, key: str) -> tuple[bytes, float] | None:
-        """The answer and the seconds it has left, or None."""
+    def get(self, key: str) -> SharedLookup | None:
+        """The generation and, if stored, the answer; None when Redis did not answer."""
         if self._paused():
             return None
         try:
-            pipe = self.client.pipeline(transaction=False)
-            pipe.get(self._key(key))
-            pipe.pttl(self._key(key))
-            body, left_ms = pipe.execute()
+            found = self._lookup(keys=[self._generation_key], args=[self.prefix, self._digest(key)])
         except Exception as exc:  # noqa: BLE001 (any failure of the cache is a miss)
             self._pause(exc)
             return None
-        if body is None or left_ms is None or left_ms <= 0:
-            return None
-        return body, left_ms / 1000
+        if len(found) == 3 and found[2] > 0:
+            return SharedLookup(found[0], found[1], found[2] / 1000)
+        return SharedLookup(found[0])
 
-    def put(self, key: str, body: bytes, ttl: float) -> None:
+    def put(self, key: str, generation: bytes, body: bytes, ttl: float) -> None:
+        """Keep `body` under the generation read before it was computed."""
         if self._paused():
             return
+        stored = f"{self.prefix}{generation.decode()}:{self._digest(key)}"
         try:
-            self.client.set(self._key(key), body, px=max(1, int(ttl * 1000)))
+            self.client.set(stored, body, px=max(1, int(ttl * 1000)))
         except Exception as exc:  # noqa: BLE001
             self._pause(exc)
 
     def clear(self) -> None:
-        """Delete every shared answer (a catalogue change); tried even while paused."""
+        """A catalogue change: no answer stored before it is read again (they expire by their
+        time to live). Tried even while paused."""
         try:
-            keys = list(self.client.scan_iter(match=self.prefix + "*", count=1000))
-            for start in range(0, len(keys), 1000):
-                self.client.unlink(*keys[start : start + 1000])
+            self.client.incr(self._generation_key)
         except Exception as exc:  # noqa: BLE001
             self._pause(exc)
 
@@ -161,19 +192,34 @@ def _shared() -> SharedAnswers | None:
 
 
 def clear_response_cache() -> None:
-    """Forget every cached answer of this worker and the shared ones (after the catalogue
-    changed); other workers' own memories keep theirs for at most the time to live."""
-    if current_app:
-        _cache().clear()
-        shared = _shared()
-        if shared is not None:
-            shared.clear()
+    """Forget every cached answer of this worker and the shared ones (the catalogue changed);
+    other workers' own memories keep theirs for at most the time to live. In a request this
+    happens once more after its transaction committed (Flask runs `after_this_request` after
+    ServiceFlask committed), so that no request reading the old rows before the commit keeps
+    them for another time to live."""
+    if not current_app:
+        return
+    _forget_answers()
+    if has_request_context():
+
+        @after_this_request
+        def _after_commit(response: Response) -> Response:
+            _forget_answers()
+            return response
+
+
+def _forget_answers() -> None:
+    _cache().clear()
+    shared = _shared()
+    if shared is not None:
+        shared.clear()
 
 
 def cache_key() -> str:
-    """The path and the query parameters, sorted, so that ?a=1&b=2 and ?b=2&a=1 share one."""
-    args = sorted(request.args.items(multi=True))
-    return request.path + "?" + "&".join(f"{name}={value}" for name, value in args)
+    """The path and the query parameters, sorted and encoded, so that ?a=1&b=2 and ?b=2&a=1
+    share one while a value holding `&` or `=` (`?province=广东%26q%3D米`) cannot pass for
+    another query."""
+    return request.path + "?" + urlencode(sorted(request.args.items(multi=True)))
 
 
 def cached_answer(view: Callable) -> Callable:
@@ -192,17 +238,16 @@ def cached_answer(view: Callable) -> Callable:
             body, mimetype = hit
             return Response(body, 200, mimetype=mimetype, headers={"X-Cache": "hit"})
         shared = _shared()
-        shared_hit = shared.get(key) if shared is not None else None
-        if shared_hit is not None:
-            body, left = shared_hit
-            local.put(key, body, JSON, left)
-            return Response(body, 200, mimetype=JSON, headers={"X-Cache": "hit"})
+        found = shared.get(key) if shared is not None else None
+        if found is not None and found.body is not None:
+            local.put(key, found.body, JSON, found.left)
+            return Response(found.body, 200, mimetype=JSON, headers={"X-Cache": "hit"})
         response = current_app.make_response(view(*args, **kwargs))
         if response.status_code == 200 and response.mimetype == JSON:
             body = response.get_data()
             local.put(key, body, JSON, ttl)
-            if shared is not None:
-                shared.put(key, body, ttl)
+            if shared is not None and found is not None:
+                shared.put(key, found.generation, body, ttl)
             response.headers["X-Cache"] = "miss"
         return response
 

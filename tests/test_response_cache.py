@@ -199,3 +199,50 @@ def test_without_redis_or_when_turned_off_each_worker_keeps_to_itself():
 
     assert "shared_answers" not in plain.extensions
     assert "shared_answers" not in off.extensions
+
+
+def test_a_value_holding_an_ampersand_cannot_pass_for_another_query(counting_app):
+    app, calls = counting_app
+    client = app.test_client()
+
+    crafted = client.get("/things?q=%E7%B1%B3%26limit%3D2").get_json()
+    honest = client.get("/things?q=米&limit=2").get_json()
+
+    assert crafted == {"calls": 1, "q": "米&limit=2"}
+    assert honest == {"calls": 2, "q": "米"}
+
+
+def test_an_answer_computed_before_a_change_is_never_served_after_it(shared_workers):
+    worker, calls = shared_workers
+    app = worker("w1")
+    shared = app.extensions["shared_answers"]
+    with app.test_request_context("/things"):
+        before = shared.get("/things?")  # a reader misses and starts reading the old rows
+        shared.clear()  # the change commits meanwhile
+        shared.put("/things?", before.generation, b'{"old": true}', 60)  # the reader stores
+
+        after = shared.get("/things?")
+
+    assert before.body is None
+    assert after is not None and after.body is None
+
+
+def test_a_change_clears_the_shared_answers_again_after_its_commit(shared_workers):
+    """A reader that saw the old rows before the change committed, and stored its answer
+    after the change cleared the cache inside its request, is forgotten after the commit."""
+    worker, calls = shared_workers
+    app = worker("w1")
+    shared = app.extensions["shared_answers"]
+
+    @app.post("/slow-change")
+    def slow_change():
+        clear_response_cache()
+        racing = shared.get("/things?")  # another worker, before this commit
+        shared.put("/things?", racing.generation, b'{"calls": -1, "q": null}', 60)
+        return "", 204
+
+    app.test_client().post("/slow-change")
+    answer = worker("w2").test_client().get("/things")
+
+    assert answer.headers["X-Cache"] == "miss"
+    assert answer.get_json()["calls"] == 1

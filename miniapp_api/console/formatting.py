@@ -37,7 +37,7 @@ def year_argument() -> int:
     text = request.args.get("year", "").strip()
     if not text:
         return current_year()
-    if not text.isdigit():
+    if not (text.isascii() and text.isdigit()):  # "²".isdigit() is true too
         raise InvalidRequest(details={"year": ["年份须为数字"]})
     check_year(int(text))
     return int(text)

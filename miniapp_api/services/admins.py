@@ -216,7 +216,7 @@ def authenticate_admin(session: Session, username: str, password: str) -> Admin:
 
 def _unit_by_reference(session: Session, reference: str) -> Unit | None:
     reference = reference.strip()
-    if reference.isdigit() and len(reference) < 18:
+    if reference.isascii() and reference.isdigit() and len(reference) < 18:
         return session.get(Unit, int(reference))
     return session.scalars(select(Unit).where(Unit.credit_code == normalise(reference))).first()
 

@@ -175,7 +175,7 @@ def _check_row(row: SheetRow, result: RowResult, products: dict[str, ProductRows
             )
     if values.get("stock"):
         text = values["stock"]
-        if not text.isdigit() or int(text) > MAX_STOCK:
+        if not (text.isascii() and text.isdigit()) or int(text) > MAX_STOCK:
             result.fail(f"第{row.number}行：库存须为0到{MAX_STOCK}之间的整数")
         else:
             stock = int(text)

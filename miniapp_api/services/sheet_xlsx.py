@@ -30,6 +30,11 @@ from miniapp_api.services.sheet_files import (
 _BROKEN = (zipfile.BadZipFile, zlib.error, EOFError, RuntimeError, NotImplementedError, OSError)
 
 
+def _digits(text: str) -> bool:
+    """Only 0-9: str.isdigit() also takes "²" and other digits int() refuses."""
+    return text.isascii() and text.isdigit()
+
+
 def xlsx_rows(data: bytes, limits: SheetLimits) -> Iterator[Cells]:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
@@ -195,13 +200,13 @@ def _date_styles(book: _Book, part: str) -> set[int]:
 
     def start(name: str, attrs: dict) -> None:
         name = _local(name)
-        if name == "numFmt" and attrs.get("numFmtId", "").isdigit():
+        if name == "numFmt" and _digits(attrs.get("numFmtId", "")):
             formats[int(attrs["numFmtId"])] = attrs.get("formatCode", "")
         elif name == "cellXfs":
             inside["cellXfs"] = True
         elif name == "xf" and inside["cellXfs"]:
             number_format = attrs.get("numFmtId", "0")
-            styles.append(int(number_format) if number_format.isdigit() else 0)
+            styles.append(int(number_format) if _digits(number_format) else 0)
 
     def end(name: str) -> None:
         if _local(name) == "cellXfs":
@@ -249,7 +254,7 @@ class _SheetReader:
         elif name == "row":
             number = attrs.get("r")
             before = self.counter.rows
-            self.counter.row(int(number) if number and number.isdigit() else None)
+            self.counter.row(int(number) if number and _digits(number) else None)
             # rows the file leaves out are rows too (the caller's numbers stay the sheet's)
             self.ready.extend({} for _ in range(before + 1, self.counter.rows))
             self.current, self.column = {}, -1
@@ -291,8 +296,8 @@ class _SheetReader:
             return raw.strip() in ("1", "true")
         if not raw:
             return None
-        number = int(raw) if raw.lstrip("-").isdigit() and len(raw) < 20 else float(raw)
-        if self.style and self.style.isdigit() and int(self.style) in self.date_styles:
+        number = int(raw) if _digits(raw.lstrip("-")) and len(raw) < 20 else float(raw)
+        if self.style and _digits(self.style) and int(self.style) in self.date_styles:
             try:
                 return from_excel(number, self.epoch)
             except (ValueError, OverflowError, TypeError):

@@ -3,6 +3,8 @@ each admin within its reach only (DOMAIN.md rules 6 and 7)."""
 
 from __future__ import annotations
 
+import pytest
+
 from models.admin import FINANCE_ADMIN, SUPPLIER, UNIT_ADMIN
 from tests.console.helpers import console_login
 from tests.factories import make_admin, make_entry, make_supplier, make_unit
@@ -68,15 +70,19 @@ def test_a_supplier_has_no_unit_pages(client):
     assert client.get(f"/console/units/{bureau.id}").status_code == 403
 
 
-def test_a_bad_year_is_said_in_chinese(client):
+@pytest.mark.parametrize("year", ["abc", "２０２５", "²"])
+def test_a_bad_year_is_said_in_chinese(client, year):
+    """Digits other than 0-9 (full-width, superscript) are refused too, not a 500."""
     bureau, _school, _other = _tree()
     make_admin(FINANCE_ADMIN, unit=bureau, username="finance")
     console_login(client, "finance")
 
-    response = client.get(f"/console/units/{bureau.id}?year=abc")
+    response = client.get(f"/console/units/{bureau.id}", query_string={"year": year})
+    policy = client.get(f"/console/units/{bureau.id}/share-policy", query_string={"year": year})
 
     assert response.status_code == 422
     assert "年份须为数字" in response.get_data(as_text=True)
+    assert policy.status_code == 422
 
 
 def test_the_totals_sheet_downloads(client):

@@ -183,3 +183,13 @@ def test_the_cli_imports_a_file_and_exits_non_zero_on_a_bad_one(app, tmp_path):
     assert result.exit_code == 1
     assert "row 2" in result.output
     assert db.session.scalar(select(func.count()).select_from(Sku)) == 1
+
+
+@pytest.mark.parametrize("stock", ["²", "５0", "1e3"])
+def test_a_stock_of_other_digits_is_a_bad_row_not_a_crash(stock):
+    with pytest.raises(ImportRejected) as rejected:
+        import_catalog(db.session, "odd.csv", csv_file([RICE, row(RICE, stock=stock)]))
+
+    db.session.rollback()
+    (bad,) = [r for r in rejected.value.report.rows if r.status == "error"]
+    assert any("库存须为0到" in e for e in bad.errors)
