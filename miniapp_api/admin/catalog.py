@@ -1,5 +1,6 @@
-"""Catalogue administration: the product list, off shelf and on shelf (suppliers their own
-products, the platform every one), and for the platform operator the import."""
+"""Catalogue administration: the product list, off shelf (suppliers their own products, the
+platform every one) and on shelf again (the platform), and for the platform operator the
+import."""
 
 from flask import g
 from flask_smorest import Blueprint
@@ -68,7 +69,9 @@ def take_off_shelf(product_id: int):
 @admin_required(PLATFORM_ADMIN, SUPPLIER)
 @blp.response(200, ShelfStateSchema)
 def put_on_shelf(product_id: int):
-    """Put a product back on shelf (a supplier: its own products only)."""
+    """Put a product back on shelf. Suppliers may call it only for their own products that are
+    on shelf already: listing a product again is the platform's review (403
+    `listing_needs_review`)."""
     state = set_on_shelf(db.session, product_id, True, by=g.admin)
     clear_response_cache()
     return state

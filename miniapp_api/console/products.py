@@ -17,7 +17,7 @@ from miniapp_api.extensions import db
 from miniapp_api.response_cache import clear_response_cache
 from miniapp_api.schemas.catalog import AdminProductArgs
 from miniapp_api.services.admin_lists import products_for_admin
-from miniapp_api.services.catalog import set_on_shelf
+from miniapp_api.services.catalog import may_list, set_on_shelf
 from models.admin import PLATFORM_ADMIN, SUPPLIER
 
 PRODUCTS_PER_PAGE = 20
@@ -64,6 +64,7 @@ def product_list():
         filters=SHELF_FILTERS,
         errors=errors,
         show_supplier=g.admin.role == PLATFORM_ADMIN,
+        may_list=may_list(g.admin),
     )
     return page, status
 
@@ -76,6 +77,7 @@ def _shelved(product_id: int, on_shelf: bool):
             "_product_row.html",
             product=product,
             show_supplier=g.admin.role == PLATFORM_ADMIN,
+            may_list=may_list(g.admin),
             back=_back(),
         )
     flash(f"「{product.title}」已{'上架' if on_shelf else '下架'}")
@@ -97,6 +99,6 @@ def product_off_shelf(product_id: int):
 
 
 @bp.route("/products/<int:product_id>/on-shelf", methods=["POST"])
-@login_required(SUPPLIER, PLATFORM_ADMIN)
+@login_required(SUPPLIER, PLATFORM_ADMIN)  # a supplier is told that listing needs the platform
 def product_on_shelf(product_id: int):
     return _shelved(product_id, True)

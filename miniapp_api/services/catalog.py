@@ -30,7 +30,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
 
-from miniapp_api.errors import InvalidRequest, NotFound
+from miniapp_api.errors import Forbidden, InvalidRequest, NotFound
 from miniapp_api.paging import COUNT, FLAG, ID, CursorKind, decode_cursor, moment, page_of, text
 from miniapp_api.services.audit import record_admin_action
 from miniapp_api.services.catalog_search import plan_search, search_conditions
@@ -406,13 +406,22 @@ def return_stock(session: Session, sku_id: int, quantity: int) -> None:
     )
 
 
+class ListingNeedsReview(Forbidden):
+    code = "listing_needs_review"
+    message = "商品上架须经平台审核，请联系平台运营"
+
+
 def set_on_shelf(session: Session, product_id: int, on_shelf: bool, *, by: Admin | None) -> Product:
     """An operator takes a product off shelf (it disappears from lists and details) or puts
-    it back; a supplier does so for its own products only (another supplier's is 404, as if
-    it did not exist). Idempotent; audited. The one way in for the API and the console."""
+    it back; a supplier takes its own products off shelf (another supplier's is 404, as if it
+    did not exist), but putting one on shelf again is the platform's: it reviews what is
+    listed, and a product it took down must not come back at the supplier's word (403
+    `listing_needs_review`). Idempotent; audited. The one way in for the API and the console."""
     product = session.get(Product, product_id)
     if product is None or not _may_shelve(by, product):
         raise ProductNotFound(details={"id": product_id})
+    if on_shelf and not product.on_shelf and not may_list(by):
+        raise ListingNeedsReview(details={"id": product_id})
     product.on_shelf = on_shelf
     session.flush()
     record_admin_action(
@@ -424,6 +433,11 @@ def set_on_shelf(session: Session, product_id: int, on_shelf: bool, *, by: Admin
         target_name=product.title,
     )
     return product
+
+
+def may_list(admin: Admin | None) -> bool:
+    """Whether `admin` may put a product on shelf: the platform (or a command) only."""
+    return admin is None or admin.role == PLATFORM_ADMIN
 
 
 def _may_shelve(admin: Admin | None, product: Product) -> bool:

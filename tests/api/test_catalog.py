@@ -120,6 +120,26 @@ def test_a_supplier_changes_the_shelf_of_its_own_products_only(client):
     assert db.session.get(Product, other.id).on_shelf
 
 
+def test_a_supplier_cannot_list_a_product_again_only_the_platform_can(client):
+    mine = make_supplier("我家")
+    product = make_product("环江香粳米", supplier=mine)
+    supplier = admin_headers(make_admin(SUPPLIER, supplier=mine))
+    operator = admin_headers(make_admin(PLATFORM_ADMIN))
+    client.post(f"/api/v1/admin/products/{product.id}/off-shelf", headers=operator)
+
+    refused = client.post(f"/api/v1/admin/products/{product.id}/on-shelf", headers=supplier)
+    db.session.rollback()
+    still_off = not db.session.get(Product, product.id).on_shelf
+    listed = client.post(f"/api/v1/admin/products/{product.id}/on-shelf", headers=operator)
+    again = client.post(f"/api/v1/admin/products/{product.id}/on-shelf", headers=supplier)
+
+    assert refused.status_code == 403
+    assert refused.get_json()["error"]["code"] == "listing_needs_review"
+    assert still_off
+    assert listed.status_code == 200 and listed.get_json()["on_shelf"] is True
+    assert again.status_code == 200  # on shelf already: nothing to review
+
+
 def test_only_the_platform_and_suppliers_change_the_shelf(client):
     product = make_product()
     unit_admin = admin_headers(make_admin(UNIT_ADMIN, unit=make_unit()))

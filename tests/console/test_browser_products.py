@@ -27,7 +27,7 @@ def test_a_supplier_takes_a_product_off_shelf(page):
     screenshot(page, "supplier-products")
 
     page.locator(f"#product-{rice.id} button.off-shelf").click()
-    page.wait_for_selector(f"#product-{rice.id} button.on-shelf")
+    page.wait_for_selector(f"#product-{rice.id} >> text=重新上架须经平台审核")
 
     assert "已下架" in page.inner_text(f"#product-{rice.id}")
     db.session.rollback()

@@ -112,7 +112,7 @@ def test_taking_a_product_off_shelf_changes_its_row_in_place_and_the_mini_progra
     row = response.get_data(as_text=True)
     assert response.status_code == 200
     assert row.lstrip().startswith(f'<tr id="product-{product.id}">')
-    assert "已下架" in row and ">上架</button>" in row
+    assert "已下架" in row and "重新上架须经平台审核" in row and ">上架</button>" not in row
     assert not _on_shelf(product.id)
     assert client.get("/api/v1/products", headers=buyer).get_json()["items"] == []
     actions = db.session.scalars(select(AuditEntry.action)).all()
@@ -120,9 +120,8 @@ def test_taking_a_product_off_shelf_changes_its_row_in_place_and_the_mini_progra
 
 
 def test_putting_it_back_without_javascript_returns_to_the_same_list_with_a_message(client):
-    mine = make_supplier()
-    product = make_product("红心猕猴桃", supplier=mine, on_shelf=False)
-    console = _logged_in(client, supplier=mine)
+    product = make_product("红心猕猴桃", on_shelf=False)
+    console = _logged_in(client, PLATFORM_ADMIN)
 
     response = _post(
         console,
@@ -181,3 +180,19 @@ def test_a_units_admin_has_no_shelf_page(client):
     assert console.get("/console/products").status_code == 403
     assert _post(console, f"/console/products/{product.id}/off-shelf").status_code == 403
     assert _on_shelf(product.id)
+
+
+def test_a_supplier_cannot_list_a_product_again_the_platform_reviews_listings(client):
+    mine = make_supplier()
+    product = make_product("红心猕猴桃", supplier=mine, on_shelf=False)
+    console = _logged_in(client, supplier=mine)
+
+    page = console.get("/console/products").get_data(as_text=True)
+    answer = _post(console, f"/console/products/{product.id}/on-shelf", **HTMX)
+
+    assert "重新上架须经平台审核" in page
+    assert f'/console/products/{product.id}/on-shelf"' not in page
+    assert answer.status_code == 403
+    assert "商品上架须经平台审核" in answer.get_data(as_text=True)
+    assert not _on_shelf(product.id)
+    assert db.session.scalars(select(AuditEntry)).all() == []
