@@ -19,6 +19,8 @@ from typing import Any
 from sqlalchemy import event, exc
 from sqlalchemy.engine import Engine
 
+from miniapp_api.config import ConfigurationError
+
 IDLE_PING_SECONDS = 10.0
 _RETURNED_AT = "miniapp_returned_at"
 
@@ -46,12 +48,22 @@ def planner_settings(config: dict[str, Any]) -> None:
     an empty value keeps the server's own). PostgreSQL's default, 4, prices a random read as a
     spinning disk's; with the catalogue in memory or on SSD it makes the planner walk the whole
     catalogue in price order, skipping other categories' products (81,000 rows, 170 ms, for a
-    dear category's cheapest page), rather than read the category's own index (21 rows)."""
-    cost = config.get("PG_RANDOM_PAGE_COST", "1.1")
+    dear category's cheapest page), rather than read the category's own index (21 rows).
+    Behind a pooler that refuses startup options (PgBouncer), leave it empty and set it on the
+    role instead: `ALTER ROLE miniapp SET random_page_cost = 1.1`."""
+    cost = str(config.get("PG_RANDOM_PAGE_COST", "1.1")).strip()
     if not cost or not str(config.get("SQLALCHEMY_DATABASE_URI", "")).startswith("postgresql"):
         return
+    try:
+        value = float(cost)
+    except ValueError:
+        value = -1.0
+    if not 0 < value <= 100:
+        raise ConfigurationError(
+            f"PG_RANDOM_PAGE_COST must be a number above 0 (or empty), got {cost!r}"
+        )
     options = config["SQLALCHEMY_ENGINE_OPTIONS"]
     connect_args = dict(options.get("connect_args", {}))
     given = connect_args.get("options", "")
-    connect_args["options"] = f"{given} -c random_page_cost={float(cost)}".strip()
+    connect_args["options"] = f"{given} -c random_page_cost={value}".strip()
     config["SQLALCHEMY_ENGINE_OPTIONS"] = {**options, "connect_args": connect_args}

@@ -212,3 +212,12 @@ def test_postgresql_connections_price_a_random_read_as_memory_does(fake_wechat, 
     for app in (ours, servers, chosen):
         with app.app_context():
             db.engine.dispose()
+
+
+@pytest.mark.parametrize("cost", ["fast", "0", "-1"])
+def test_a_bad_random_page_cost_stops_start_up_naming_it(fake_wechat, cost):
+    from miniapp_api.config import ConfigurationError
+
+    url = "postgresql+psycopg://postgres@127.0.0.1:5432/never-connected"
+    with pytest.raises(ConfigurationError, match="PG_RANDOM_PAGE_COST"):
+        create_app(app_config(fake_wechat, url, PG_RANDOM_PAGE_COST=cost))

@@ -24,6 +24,15 @@ INDEXES = {
 
 
 def upgrade():
+    if op.get_bind().dialect.name == "postgresql":
+        # built CONCURRENTLY: orders go on taking stock (UPDATE products' SKUs) and imports
+        # go on while the indexes are built on a large catalogue
+        with op.get_context().autocommit_block():
+            for name, columns in INDEXES.items():
+                op.create_index(
+                    name, "products", columns, postgresql_concurrently=True, if_not_exists=True
+                )
+        return
     with op.batch_alter_table("products", schema=None) as batch_op:
         for name, columns in INDEXES.items():
             batch_op.create_index(name, columns, unique=False)

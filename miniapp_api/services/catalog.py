@@ -145,6 +145,10 @@ def _category_and_below(session: Session, category_id: int) -> list[int]:
     return [id_ for id_, path in paths.items() if path.startswith(prefix)]
 
 
+# a category with more sub-categories than this is read with IN (...) and sorted: one walk per
+# category would make a statement of that many parts (SQLite allows 500)
+MAX_MERGED_CATEGORIES = 32
+
 # the filters of GET /products, as WHERE terms over bound parameters named like the filter
 FILTERS: dict[str, Any] = {
     "category": lambda: Product.category_id.in_(bindparam("category", expanding=True)),
@@ -194,7 +198,7 @@ def list_products(
         after = _cursor_values(order, cursor, sort)
         params.update({f"after_{n}": value for n, value in enumerate(after)})
     filter_names = tuple(sorted(set(params) & set(FILTERS)))
-    if search_shape is None and len(params.get("category", ())) > 1:
+    if search_shape is None and 1 < len(params.get("category", ())) <= MAX_MERGED_CATEGORIES:
         # a category with sub-categories: one ordered walk per category, merged
         categories = params.pop("category")
         params.update({f"category_{n}": id_ for n, id_ in enumerate(categories)})

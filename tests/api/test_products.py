@@ -304,3 +304,27 @@ def test_list_items_written_by_hand_match_the_documented_schema(client, headers,
     for row in rows:
         product = db.session.get(Product, row.id)
         assert product_card(row) == ProductCardSchema().dump(product)
+
+
+def test_a_category_with_very_many_sub_categories_is_listed_in_order_too(client, headers):
+    """Past MAX_MERGED_CATEGORIES the list reads the categories with IN (...) and sorts (one
+    part per category would pass SQLite's 500 parts): the same answers, in the same order."""
+    from miniapp_api.services.catalog import MAX_MERGED_CATEGORIES
+
+    root = root_category("休闲食品")
+    children = []
+    for n in range(MAX_MERGED_CATEGORIES + 1):
+        child = Category(name=f"小类{n}", parent_id=root.id, position=n)
+        db.session.add(child)
+        db.session.flush()
+        child.path = f"{root.path}{child.id}/"
+        children.append(child)
+    db.session.commit()
+    made = [
+        make_product(category=children[n * 3], prices=(990 + n * 7 % 5 * 100,)) for n in range(9)
+    ]
+
+    items = all_pages(client, headers, limit=2, category=root.id, sort="price_asc")
+
+    expected = sorted(made, key=lambda p: (p.min_price, p.id))
+    assert [i["id"] for i in items] == [p.id for p in expected]
