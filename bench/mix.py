@@ -19,9 +19,9 @@ random per request):
 * a sixth are pages 2-5 of those lists and searches, by the cursors the app gave.
 
 The catalogue, gunicorn settings (the Procfile's) and 32 connections are bench/browse.py's.
-Four servers run: the app with its default cache (CATALOG_CACHE_SECONDS=5, answers shared by
-the workers through Redis, as in production), the same cache kept by each worker alone
-(CATALOG_SHARED_CACHE=0), the app with the cache off, and the bare endpoint; the cases take
+Four servers run: the app with its default cache (CATALOG_CACHE_SECONDS=5, each worker its
+own), the same cache shared by the workers through Redis (CATALOG_SHARED_CACHE=1), the app with
+the cache off, and the bare endpoint; the cases take
 turns in slices, so background load on a shared machine falls on all of them alike. Printed
 per case: requests/s (median slice), p50 and p99 over all requests, the ratio to the bare
 endpoint, and with the cache on its hit rate over the answers it may keep (lists and product
@@ -63,14 +63,14 @@ BENCH = Path(__file__).resolve().parent
 PORTS = {
     "bare": BARE_PORT,
     "cache on": APP_PORT,
-    "cache on, per worker": APP_PORT + 3,
+    "cache on, shared through Redis": APP_PORT + 3,
     "cache off": APP_PORT + 2,
 }
-# what each app server runs with beside the production settings: the default cache, shared by
-# the workers through Redis; the same cache kept by each worker alone; no cache
+# what each app server runs with beside the production settings: the default cache, kept by
+# each worker; the same cache shared by the workers through Redis; no cache
 CACHE_SETTINGS = {
     "cache on": {"CATALOG_CACHE_SECONDS": "5"},
-    "cache on, per worker": {"CATALOG_CACHE_SECONDS": "5", "CATALOG_SHARED_CACHE": "0"},
+    "cache on, shared through Redis": {"CATALOG_CACHE_SECONDS": "5", "CATALOG_SHARED_CACHE": "1"},
     "cache off": {"CATALOG_CACHE_SECONDS": "0"},
 }
 SEARCH_SORTS = (

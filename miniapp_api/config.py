@@ -65,8 +65,9 @@ def from_environment() -> dict[str, Any]:
         "METRICS_TOKEN": env("METRICS_TOKEN") or None,
         # how long a worker serves a catalogue list again without asking the database (0: off)
         "CATALOG_CACHE_SECONDS": float(env("CATALOG_CACHE_SECONDS", "5")),
-        # the workers share those answers through Redis (REDIS_URL) unless this is 0
-        "CATALOG_SHARED_CACHE": env("CATALOG_SHARED_CACHE", "1") not in ("0", "false", "no"),
+        # 1: the workers share those answers through Redis (REDIS_URL); off by default, see
+        # docs/performance.md: on one 2-core host its round trips cost more than its hits save
+        "CATALOG_SHARED_CACHE": env("CATALOG_SHARED_CACHE", "0") in ("1", "true", "yes"),
         # where in Redis: services sharing one Redis database each need their own
         "CATALOG_SHARED_CACHE_PREFIX": env("CATALOG_SHARED_CACHE_PREFIX", "miniapp:answers:"),
         # wrong admin passwords: per username from one address, and per address

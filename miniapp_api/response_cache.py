@@ -10,13 +10,15 @@ Authentication still runs on every request: the decorator sits below the auth de
 An answer served from the cache carries `X-Cache: hit`, one just computed and kept `X-Cache: miss`
 (bench/mix.py reads the hit rate from them).
 
-Where Redis is configured (`REDIS_URL`, as in production), the workers also share their answers
-there (`SharedAnswers`): an answer one worker computed is served by every other for the rest of
-its time to live, so the hit rate is that of the whole service rather than of one worker's
-share of the traffic. A worker still looks in its own memory first. A change bumps the
+With `CATALOG_SHARED_CACHE=1` and Redis configured (`REDIS_URL`), the workers also share
+their answers there (`SharedAnswers`): an answer one worker computed is served by every other
+for the rest of its time to live, so the hit rate is that of the whole service rather than of
+one worker's share of the traffic. A worker still looks in its own memory first. A change bumps the
 catalogue's generation in Redis once its transaction committed, so no shared answer from before
 it is served again. Redis being slow or down costs a miss, never an error: after a failure the
-shared layer is skipped for a few seconds. `CATALOG_SHARED_CACHE=0` keeps each worker to itself.
+shared layer is skipped for a few seconds. It is off by default: on one 2-core host the round
+trips to Redis cost more than the extra hits save (docs/performance.md, bench/mix.py); it is
+meant for many workers on many hosts, where each one alone sees little of the traffic.
 """
 
 from __future__ import annotations
@@ -178,7 +180,7 @@ def init_response_cache(app: Any) -> None:
     """This worker's cache, and the shared one where Redis is configured and allowed."""
     app.extensions["response_cache"] = ResponseCache()
     url = app.config.get("REDIS_URL")
-    if url and app.config.get("CATALOG_SHARED_CACHE", True):
+    if url and app.config.get("CATALOG_SHARED_CACHE", False):
         prefix = app.config.get("CATALOG_SHARED_CACHE_PREFIX", SHARED_PREFIX)
         app.extensions["shared_answers"] = SharedAnswers.from_url(url, prefix)
 

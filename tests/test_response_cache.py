@@ -106,7 +106,10 @@ def shared_workers():
     def worker(name: str) -> Flask:
         app = Flask(name)
         app.config.update(
-            CATALOG_CACHE_SECONDS=60, REDIS_URL=url, CATALOG_SHARED_CACHE_PREFIX=prefix
+            CATALOG_CACHE_SECONDS=60,
+            REDIS_URL=url,
+            CATALOG_SHARED_CACHE=True,
+            CATALOG_SHARED_CACHE_PREFIX=prefix,
         )
         init_response_cache(app)
 
@@ -169,7 +172,9 @@ def test_a_shared_answer_keeps_only_the_time_it_had_left(shared_workers):
 
 def test_redis_down_costs_a_miss_not_an_error(caplog):
     app = Flask("down")
-    app.config.update(CATALOG_CACHE_SECONDS=60, REDIS_URL="redis://127.0.0.1:1/0")
+    app.config.update(
+        CATALOG_CACHE_SECONDS=60, REDIS_URL="redis://127.0.0.1:1/0", CATALOG_SHARED_CACHE=True
+    )
     init_response_cache(app)
     calls = {"n": 0}
 
@@ -191,14 +196,17 @@ def test_redis_down_costs_a_miss_not_an_error(caplog):
     assert "shared answer cache unavailable" in caplog.text
 
 
-def test_without_redis_or_when_turned_off_each_worker_keeps_to_itself():
-    plain, off = Flask("plain"), Flask("off")
-    off.config.update(REDIS_URL="redis://127.0.0.1:6379/0", CATALOG_SHARED_CACHE=False)
-    init_response_cache(plain)
-    init_response_cache(off)
+def test_by_default_or_without_redis_each_worker_keeps_to_itself():
+    by_default, no_redis, on = Flask("default"), Flask("no-redis"), Flask("on")
+    by_default.config.update(REDIS_URL="redis://127.0.0.1:6379/0")
+    no_redis.config.update(CATALOG_SHARED_CACHE=True)
+    on.config.update(REDIS_URL="redis://127.0.0.1:6379/0", CATALOG_SHARED_CACHE=True)
+    for app in (by_default, no_redis, on):
+        init_response_cache(app)
 
-    assert "shared_answers" not in plain.extensions
-    assert "shared_answers" not in off.extensions
+    assert "shared_answers" not in by_default.extensions
+    assert "shared_answers" not in no_redis.extensions
+    assert "shared_answers" in on.extensions
 
 
 def test_a_value_holding_an_ampersand_cannot_pass_for_another_query(counting_app):

@@ -65,6 +65,7 @@ def test_the_catalogue_answers_from_each_workers_cache_while_redis_is_down(
             REDIS_URL=DEAD_REDIS,
             RATELIMIT_STORAGE_URI=DEAD_REDIS,
             CATALOG_CACHE_SECONDS=60,
+            CATALOG_SHARED_CACHE=True,
         )
         return create_app(config).test_client()
 
