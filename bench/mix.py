@@ -4,6 +4,7 @@ Flask endpoint in the same run, with the answer cache on and off.
     apt-get install -y wrk           # if missing
     python bench/mix.py                          # SQLite and PostgreSQL, 30 s per case
     python bench/mix.py --db postgres --duration 12
+    python bench/mix.py --db postgres --rate 400    # latency at a given traffic, not saturated
 
 bench/browse.py repeats one query per case, which the per-worker answer cache serves almost
 entirely. Here each request is drawn from a prepared list (bench/wrk_mix.lua picks a line at
@@ -27,6 +28,11 @@ per case: requests/s (median slice), p50 and p99 over all requests, the ratio to
 endpoint, and with the cache on its hit rate over the answers it may keep (lists and product
 pages; the app marks them `X-Cache: hit` or `miss`). The hit rate grows with the request rate:
 at a few hundred requests/s few of the 100,000 prepared requests come back within 5 seconds.
+
+Run as above, every connection sends its next request as soon as the last is answered: the
+server is saturated and, with 32 connections waiting, the mean latency is 32 ÷ requests/s.
+`--rate R` paces the connections instead (each waits a random time, averaging 32 ÷ R seconds,
+before each request), which shows the latency at a given traffic, such as a lunchtime's.
 """
 
 from __future__ import annotations
@@ -190,13 +196,15 @@ def _sorted(sort: str) -> dict[str, str]:
     return {} if sort == "default" else {"sort": sort}
 
 
-def wrk_mix(url: str, seconds: int, connections: int, headers: dict, lines: Path) -> dict:
+def wrk_mix(
+    url: str, seconds: int, connections: int, headers: dict, lines: Path, pause_ms: float = 0
+) -> dict:
     command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", url]
     command += ["-s", str(BENCH / "wrk_mix.lua")]
     for name, value in headers.items():
         command += ["-H", f"{name}: {value}"]
     output = subprocess.run(
-        [*command, "--", str(lines)], capture_output=True, text=True, check=True
+        [*command, "--", str(lines), str(pause_ms)], capture_output=True, text=True, check=True
     ).stdout
     hits, misses = map(int, re.search(r"^CACHE (\d+) (\d+)$", output, re.M).groups())
     return {
@@ -245,7 +253,7 @@ def run(db_name: str, database_url: str, args) -> list[str]:
         for round_ in range(args.rounds):
             for name in PORTS:
                 url = f"http://127.0.0.1:{PORTS[name]}"
-                part = wrk_mix(url, seconds, args.connections, headers, files[name])
+                part = wrk_mix(url, seconds, args.connections, headers, files[name], pause_ms(args))
                 slices[name].append(part)
                 print(
                     f"  {db_name} round {round_ + 1}: {name}: {part['rps']:.0f} req/s, "
@@ -258,11 +266,24 @@ def run(db_name: str, database_url: str, args) -> list[str]:
     return report(db_name, mix, slices, args)
 
 
+def pause_ms(args) -> float:
+    """With --rate: the mean pause of each connection between its requests, so that all of them
+    together ask about `rate` requests/s (ignoring the answers' own time)."""
+    return args.connections * 1000 / args.rate if args.rate else 0.0
+
+
 def report(db_name: str, mix: dict, slices: dict[str, list[dict]], args) -> list[str]:
     bare = statistics.median(p["rps"] for p in slices["bare"])
     kinds = _kinds(mix["lines"])
+    paced = (
+        f"paced at about {args.rate} requests/s (each connection pausing "
+        f"{pause_ms(args):.0f} ms on average between requests; the ratio only says the rate "
+        "was kept), "
+        if args.rate
+        else ""
+    )
     lines = [
-        f"{db_name}: {args.duration} s per case in {args.rounds} interleaved slices, "
+        f"{db_name}: {paced}{args.duration} s per case in {args.rounds} interleaved slices, "
         f"{args.connections} connections, gunicorn {' '.join(procfile_settings())}; "
         f"{len(mix['lines']):,} prepared requests ({kinds}), {mix['terms']:,} search terms "
         f"({mix['absent']} in no title), {mix['deeper_pages']} pages 2-5",
@@ -307,6 +328,13 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--products", type=int, default=100_000)
     parser.add_argument("--size", type=int, default=100_000, help="prepared requests")
+    parser.add_argument(
+        "--rate",
+        type=int,
+        default=0,
+        help="pace the load at about this many requests/s (latency at a given traffic, "
+        "rather than throughput at saturation)",
+    )
     args = parser.parse_args()
     OUT.mkdir(exist_ok=True)
     targets = {"sqlite": SQLITE_URL, "postgres": POSTGRES_URL}

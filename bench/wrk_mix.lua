@@ -1,9 +1,12 @@
 -- wrk script for bench/mix.py: each request is a line drawn at random from the prepared file
 -- (its path is the script's argument, after `--`); the X-Cache answers are counted, and at the
 -- end the request count, the latency grid (as bench/wrk_latency.lua) and the cache's hits,
--- misses and the non-200 answers are printed.
+-- misses and the non-200 answers are printed. A second argument paces each connection: before
+-- each request it waits a random time averaging that many milliseconds (exponential, like a
+-- person between taps), so the load is a rate rather than as much as the server can take.
 local paths = {}
 local threads = {}
+local pause_ms = 0
 
 setup = function(thread)
   table.insert(threads, thread)
@@ -14,7 +17,13 @@ init = function(args)
     paths[#paths + 1] = line
   end
   hits, misses, failures = 0, 0, 0
+  pause_ms = tonumber(args[2] or "0") or 0
   math.randomseed(os.time() + tonumber(tostring({}):sub(8), 16) % 100000)
+end
+
+delay = function()
+  if pause_ms <= 0 then return 0 end
+  return math.floor(-pause_ms * math.log(1 - math.random()))
 end
 
 request = function()
