@@ -44,7 +44,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, case, delete, func, insert, null, select
+from sqlalchemy import ColumnElement, and_, bindparam, case, delete, func, insert, null, or_, select
 from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session, aliased
 
@@ -165,7 +165,7 @@ def search_conditions(shape: tuple[str, int, bool]) -> list[ColumnElement[bool]]
         terms.append(ProductGram.gram == bindparam("drive_gram"))
     if kind == DRIVE_RAREST:
         terms.append(ProductGram.gram == _rarest(checks))
-    terms.extend(_has_grams(checks, like))
+    terms.extend(_has_grams(checks, like, walked=kind == DRIVE_RAREST))
     return terms
 
 
@@ -189,23 +189,33 @@ def _rarest(checks: int) -> Any:
     return case((held == checks, rarest), else_=null())
 
 
-def _has_grams(checks: int, like: ColumnElement[bool] | None) -> list[ColumnElement[bool]]:
+def _has_grams(
+    checks: int, like: ColumnElement[bool] | None, walked: bool = False
+) -> list[ColumnElement[bool]]:
     """A product holds every gram, checked on the postings by its id alone; the LIKE that
     confirms the whole string sits inside the last check, so that SQLite reads a product's
     row only for products that hold every gram.
 
     Each check is a correlated subquery with OFFSET 0: PostgreSQL then keeps it as a probe per
     product instead of turning it into a join that reads every posting of the gram and sorts
-    them, which is what makes a page cost a few probes however common the term is."""
+    them, which is what makes a page cost a few probes however common the term is.
+
+    `walked`: the query walks one of these grams' postings (the rarest, chosen in the SQL), so
+    the posting in hand already holds that gram: its check is answered by comparing the grams
+    first, and probed only for the others (a fifth to a third less read per page)."""
     if not checks:
         return [like] if like is not None else []
     terms = []
     for n in range(checks):
+        gram = bindparam(f"gram_{n}")
         posting = aliased(ProductGram, name=f"posting_{n}")
         probe = select(posting.product_id).where(
-            posting.gram == bindparam(f"gram_{n}"), posting.product_id == Product.id
+            posting.gram == gram, posting.product_id == Product.id
         )
+        in_hand: ColumnElement[bool] = ProductGram.gram == gram
         if like is not None and n == checks - 1:
             probe = probe.where(like)
-        terms.append(probe.offset(0).exists())
+            in_hand = and_(in_hand, like)
+        held = probe.offset(0).exists()
+        terms.append(or_(in_hand, held) if walked else held)
     return terms

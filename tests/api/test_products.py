@@ -328,3 +328,20 @@ def test_a_category_with_very_many_sub_categories_is_listed_in_order_too(client,
 
     expected = sorted(made, key=lambda p: (p.min_price, p.id))
     assert [i["id"] for i in items] == [p.id for p in expected]
+
+
+@pytest.mark.parametrize("rarer", ["香粳", "粳米"])
+def test_a_title_with_every_gram_but_not_the_term_is_not_found_whichever_gram_is_walked(
+    client, headers, rarer
+):
+    """A search walks the postings of its rarest gram and checks the others; the walked one is
+    answered by the posting in hand, and the whole term is still confirmed on the title."""
+    match = make_product("环江香粳米")
+    make_product("粳米与香粳")  # both grams of 香粳米, not the term
+    commoner = "粳米" if rarer == "香粳" else "香粳"
+    for n in range(3):
+        make_product(f"{commoner}{n}号")  # makes the other gram the rarer one
+
+    items = all_pages(client, headers, limit=2, q="香粳米")
+
+    assert [i["id"] for i in items] == [match.id]
