@@ -139,6 +139,22 @@ def prepare(database_url: str, products: int, regenerate: bool) -> tuple[str, in
     return token, category
 
 
+def uncached_client(url: str) -> Any:
+    """The app on the catalogue at `url`, through Flask's test client: production settings,
+    the answer cache off, the request log sent nowhere. For the benchmarks that measure what a
+    request costs the app itself (bench/profile_request.py, cpu_changes.py, tail.py)."""
+    import logging
+
+    os.environ.update({"DATABASE_URL": url, **PRODUCTION_SETTINGS, "CATALOG_CACHE_SECONDS": "0"})
+    from miniapp_api import create_app
+
+    client = create_app().test_client()
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler, logging.StreamHandler):
+            handler.setStream(open(os.devnull, "w"))  # noqa: SIM115
+    return client
+
+
 def deep_cursor(base: str, headers: dict[str, str], pages: int) -> str:
     cursor = None
     for _ in range(pages):

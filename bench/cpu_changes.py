@@ -14,8 +14,6 @@ settings as bench/cpu_per_request.py (cache off, MINIAPP_ENV=production, the req
 from __future__ import annotations
 
 import argparse
-import logging
-import os
 import statistics
 import sys
 import time
@@ -24,8 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from browse import POSTGRES_URL, SQLITE_URL, prepare  # noqa: E402
-from databases import PRODUCTION_SETTINGS  # noqa: E402
+from browse import POSTGRES_URL, SQLITE_URL, prepare, uncached_client  # noqa: E402
 
 PER_ROUND = 100
 
@@ -112,14 +109,8 @@ def changes(app) -> dict[str, Callable[[], Callable[[], None]]]:
 
 def measure(db_name: str, url: str, rounds: int) -> list[str]:
     token, _ = prepare(url, 100_000, regenerate=False)
-    os.environ.update({"DATABASE_URL": url, **PRODUCTION_SETTINGS} | {"CATALOG_CACHE_SECONDS": "0"})
-    from miniapp_api import create_app
-
-    app = create_app()
-    for handler in logging.getLogger().handlers:
-        if isinstance(handler, logging.StreamHandler):
-            handler.setStream(open(os.devnull, "w"))  # noqa: SIM115
-    client = app.test_client()
+    client = uncached_client(url)
+    app = client.application
     headers = {"Authorization": f"Bearer {token}"}
     paths = {"default listing": "/api/v1/products", "product page": "/api/v1/products/1001"}
 

@@ -13,8 +13,6 @@ how the category pages sorted by price (170 ms, a walk of the whole catalogue) w
 from __future__ import annotations
 
 import argparse
-import logging
-import os
 import random
 import statistics
 import sys
@@ -24,8 +22,7 @@ from urllib.parse import unquote
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from browse import OUT, POSTGRES_URL, SQLITE_URL, prepare  # noqa: E402
-from databases import PRODUCTION_SETTINGS  # noqa: E402
+from browse import OUT, POSTGRES_URL, SQLITE_URL, prepare, uncached_client  # noqa: E402
 from mix import build_mix  # noqa: E402
 
 
@@ -38,13 +35,7 @@ def main() -> None:
     url = {"sqlite": SQLITE_URL, "postgres": POSTGRES_URL}[args.db]
     token, _ = prepare(url, 100_000, regenerate=False)
     lines = build_mix(url, token, 100_000)["lines"]
-    os.environ.update({"DATABASE_URL": url, **PRODUCTION_SETTINGS, "CATALOG_CACHE_SECONDS": "0"})
-    from miniapp_api import create_app
-
-    client = create_app().test_client()
-    for handler in logging.getLogger().handlers:
-        if isinstance(handler, logging.StreamHandler):
-            handler.setStream(open(os.devnull, "w"))  # noqa: SIM115
+    client = uncached_client(url)
     headers = {"Authorization": f"Bearer {token}"}
     sample = random.Random(3).sample(lines, min(args.sample, len(lines)))
     timed = []
