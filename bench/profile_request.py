@@ -28,7 +28,7 @@ from browse import POSTGRES_URL, SQLITE_URL, prepare, uncached_client  # noqa: E
 # (part of the request, functions whose cumulative time is that part: (file suffix, name))
 PARTS = [
     ("whole request (Flask's wsgi_app)", [("flask/app.py", "wsgi_app")]),
-    ("token check", [("miniapp_api/auth.py", "token_subject")]),
+    ("token check", [("miniapp_api/auth.py", "token_claims")]),
     (
         "Flask-Limiter before_request hook",
         [("flask_limiter/_extension.py", "_check_request_limit")],
