@@ -445,6 +445,7 @@ def may_list(admin: Admin | None) -> bool:
 
 
 def _may_shelve(admin: Admin | None, product: Product) -> bool:
-    if admin is None or admin.role == PLATFORM_ADMIN:
+    """The platform (or a command) any product; a supplier its own."""
+    if may_list(admin):
         return True
     return admin.role == SUPPLIER and admin.supplier_id == product.supplier_id
