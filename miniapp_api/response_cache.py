@@ -196,18 +196,19 @@ def _shared() -> SharedAnswers | None:
 def clear_response_cache() -> None:
     """Forget every cached answer of this worker and the shared ones (the catalogue changed);
     other workers' own memories keep theirs for at most the time to live. In a request this
-    happens once more after its transaction committed (Flask runs `after_this_request` after
-    ServiceFlask committed), so that no request reading the old rows before the commit keeps
-    them for another time to live."""
+    happens after its transaction committed (Flask runs `after_this_request` after
+    ServiceFlask committed): cleared any earlier, a request reading the old rows before the
+    commit would keep them for another time to live."""
     if not current_app:
         return
-    _forget_answers()
-    if has_request_context():
+    if not has_request_context():
+        _forget_answers()
+        return
 
-        @after_this_request
-        def _after_commit(response: Response) -> Response:
-            _forget_answers()
-            return response
+    @after_this_request
+    def _after_commit(response: Response) -> Response:
+        _forget_answers()
+        return response
 
 
 def _forget_answers() -> None:
