@@ -1,7 +1,11 @@
 """In a real browser: a school files its reserved share (the form checks as it is typed), the
-bureau returns it with a reason, the school submits again and the bureau confirms."""
+bureau returns it with a reason, the school submits again and the bureau confirms. What the
+form's script writes as the user types is read with `expect`, which waits for it, rather
+than read once, perhaps before the script ran."""
 
 from __future__ import annotations
+
+from playwright.sync_api import expect
 
 from models.admin import UNIT_ADMIN
 from models.calendar import current_year
@@ -12,13 +16,13 @@ from tests.factories import make_admin, make_unit
 def _fill_filing(page) -> None:
     page.fill("#canteen_total", "3000000")
     page.fill("#reserved_ratio", "5")
-    assert "不能低于10" in page.inner_text("[data-error-for=reserved_ratio]")
+    expect(page.locator("[data-error-for=reserved_ratio]")).to_contain_text("不能低于10")
     page.fill("#reserved_ratio", "20")
-    assert page.inner_text("[data-error-for=reserved_ratio]") == ""
-    assert "600000.00" in page.inner_text("#share-preview")
+    expect(page.locator("[data-error-for=reserved_ratio]")).to_have_text("")
+    expect(page.locator("#share-preview")).to_contain_text("600000.00")
     page.fill("#contact_name", "张三")
     page.fill("#contact_mobile", "1380000")
-    assert "11位" in page.inner_text("[data-error-for=contact_mobile]")
+    expect(page.locator("[data-error-for=contact_mobile]")).to_contain_text("11位")
     page.fill("#contact_mobile", "13800000000")
 
 
@@ -74,6 +78,6 @@ def test_no_canteen_shows_the_remark_rule_as_typed(page):
     page.check("input[name=has_canteen][value=false]")
     assert page.is_hidden("#canteen_total")
     page.fill("#remark", "无饭堂")
-    assert "无食堂" in page.inner_text("[data-error-for=remark]")
+    expect(page.locator("[data-error-for=remark]")).to_contain_text("无食堂")
     page.fill("#remark", "共用 某某中学 食堂")
-    assert page.inner_text("[data-error-for=remark]") == ""
+    expect(page.locator("[data-error-for=remark]")).to_have_text("")
