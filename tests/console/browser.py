@@ -95,3 +95,11 @@ def log_in(page, username: str, password: str = "correct horse battery") -> None
     page.fill("#username", username)
     page.fill("#password", password)
     page.click("button[type=submit]")
+
+
+def follow(page, selector: str) -> None:
+    """Click a link to another page and wait until that page's scripts have run: console.js
+    and htmx bind their listeners when the document is parsed, while a click only waits for
+    the navigation to begin, so typing at once could go unseen by them."""
+    page.click(selector)
+    page.wait_for_load_state()

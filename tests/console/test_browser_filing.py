@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from models.admin import UNIT_ADMIN
 from models.calendar import current_year
-from tests.console.browser import log_in, screenshot
+from tests.console.browser import follow, log_in, screenshot
 from tests.factories import make_admin, make_unit
 
 
@@ -36,7 +36,7 @@ def test_filing_returned_then_confirmed(new_page):
     filing = f"/console/units/{school.id}/filing/{year}"
 
     log_in(school_side, "school")
-    school_side.click("#filing-link")
+    follow(school_side, "#filing-link")
     _fill_filing(school_side)
     screenshot(school_side, "filing-form")
     school_side.click("#save-filing")
@@ -74,7 +74,7 @@ def test_no_canteen_shows_the_remark_rule_as_typed(page):
     make_admin(UNIT_ADMIN, unit=school, username="school")
 
     log_in(page, "school")
-    page.click("#filing-link")
+    follow(page, "#filing-link")
     page.check("input[name=has_canteen][value=false]")
     assert page.is_hidden("#canteen_total")
     page.fill("#remark", "无饭堂")

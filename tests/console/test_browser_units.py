@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from models.admin import FINANCE_ADMIN, UNIT_ADMIN
 from models.calendar import current_year
-from tests.console.browser import log_in, screenshot
+from tests.console.browser import follow, log_in, screenshot
 from tests.factories import make_admin, make_entry, make_unit
 
 
@@ -72,7 +72,7 @@ def test_a_finance_admin_sets_its_policy_and_merges_a_school(page):
     assert page.inner_text("#policy-last-year") == "是"
     screenshot(page, "finance-share-policy")
 
-    page.click("#children >> text=某某中学（老校区）")
+    follow(page, "#children >> text=某某中学（老校区）")
     page.fill("#successor-q", "某某中学")  # htmx asks for the choices as the user types
     page.wait_for_selector(f"#successor-choices input[value='{new.id}']")
     screenshot(page, "finance-merge-search")
