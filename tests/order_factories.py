@@ -12,6 +12,7 @@ from wechatpy.pay.utils import calculate_signature, dict_to_xml
 
 from miniapp_api.services.units import bind_employee
 from models import Address, Employee, Order, Supplier, Unit, db
+from models.calendar import CHINA
 from models.catalog import Sku
 from tests.conftest import TEST_APPID, TEST_MCH_ID, TEST_PAY_KEY
 from tests.factories import employee_headers, make_employee, make_product, make_supplier
@@ -81,8 +82,10 @@ def notification(
     key: str = TEST_PAY_KEY,
     mch_id: str = TEST_MCH_ID,
     appid: str = TEST_APPID,
+    time_end: str | None = None,
 ) -> bytes:
-    """A WeChat Pay v2 payment notification, signed MD5 with `key`."""
+    """A WeChat Pay v2 payment notification, signed MD5 with `key`; `time_end` is WeChat's
+    yyyyMMddHHmmss in China time (now, unless given)."""
     data = {
         "appid": appid,
         "mch_id": mch_id,
@@ -97,7 +100,7 @@ def notification(
         "trade_type": "JSAPI",
         "bank_type": "OTHERS",
         "transaction_id": transaction_id or "4200" + secrets.token_hex(12),
-        "time_end": datetime.now(UTC).strftime("%Y%m%d%H%M%S"),
+        "time_end": time_end or datetime.now(CHINA).strftime("%Y%m%d%H%M%S"),
     }
     return dict_to_xml(data, calculate_signature(data, key)).encode()
 
@@ -114,7 +117,7 @@ def pay_through_fake(fake_state, order_no: str) -> str:
     order = fake_state.pay_orders[order_no]
     if not order["transaction_id"]:
         order["transaction_id"] = "4200" + secrets.token_hex(12)
-        order["time_end"] = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
+        order["time_end"] = datetime.now(CHINA).strftime("%Y%m%d%H%M%S")
         order["state"] = "SUCCESS"
     return order["transaction_id"]
 

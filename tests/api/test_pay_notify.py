@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import UTC
 
 from sqlalchemy import func, select
 
@@ -27,6 +28,18 @@ def test_a_verified_notification_marks_the_order_paid(client):
     assert notify(client, notification(no, 12_50, transaction_id="4200000001")) == "SUCCESS"
     order = order_row(no)
     assert order.status == "paid" and order.transaction_id == "4200000001"
+
+
+def test_the_paid_time_is_wechats_time_end_in_china_time(client):
+    """WeChat writes time_end as China time without a zone: 2026-11-23 12:00:05 there is
+    04:00:05 UTC, and the order answer says +08:00."""
+    buyer = make_buyer()
+    no = placed(client, buyer, make_sku(price=12_50).id)["order"]["order_no"]
+    body = notification(no, 12_50, time_end="20261123120005")
+    assert notify(client, body) == "SUCCESS"
+    answer = client.get(f"/api/v1/orders/{no}", headers=buyer.headers).get_json()
+    assert answer["paid_at"] == "2026-11-23T12:00:05+08:00"
+    assert order_row(no).paid_at.astimezone(UTC).hour == 4
 
 
 def test_the_same_notification_ten_times_is_counted_once(client):
