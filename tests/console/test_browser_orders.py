@@ -20,10 +20,10 @@ def test_a_supplier_ships_an_order(client, fake, page):
     card.wait_for()
     assert page.locator(f"#order-{theirs}").count() == 0
     screenshot(page, "supplier-orders")
-    card.locator("#carrier").fill("顺丰速运")
+    card.locator("[name=carrier]").fill("顺丰速运")
     card.locator("button.ship").click()
     page.wait_for_selector(f"#order-{mine} [data-error-for=tracking_no]:not(:empty)")
-    page.locator(f"#order-{mine} #tracking_no").fill("SF1234567890")
+    page.locator(f"#order-{mine} [name=tracking_no]").fill("SF1234567890")
     page.locator(f"#order-{mine} button.ship").click()
     page.wait_for_selector(f"#order-{mine} .notice")
 
@@ -60,7 +60,7 @@ def test_a_supplier_approves_one_refund_and_rejects_another_with_a_reason(client
     page.wait_for_selector(f"#order-{approved} .refund-state")
     page.locator(f"#order-{rejected} button.reject-refund").click()
     page.wait_for_selector(f"#order-{rejected} [data-error-for=reason]:not(:empty)")
-    page.locator(f"#order-{rejected} #reason").fill("已超过售后期")
+    page.locator(f"#order-{rejected} [name=reason]").fill("已超过售后期")
     page.locator(f"#order-{rejected} button.reject-refund").click()
     page.wait_for_selector(f"#order-{rejected} .refund-state")
 

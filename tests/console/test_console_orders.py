@@ -3,6 +3,8 @@ same service as the API, audited), errors beside the fields, other suppliers' or
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select
 
 from miniapp_api.extensions import db
@@ -40,6 +42,24 @@ def test_a_supplier_sees_its_orders_to_ship_and_ships_one(client, fake):
     assert order_row(order_no).status == "shipped"
     actions = db.session.scalars(select(AuditEntry.action)).all()
     assert "order.ship" in actions
+
+
+def test_each_order_cards_fields_have_their_own_ids(client, fake):
+    """Two orders to ship on one page: each label points at its own card's input (a repeated
+    id would send a click on the second card's label to the first card's field)."""
+    supplier = make_supplier()
+    make_admin(SUPPLIER, supplier=supplier, username="supplier")
+    first, second = _paid_order(client, fake, supplier), _paid_order(client, fake, supplier)
+    console = client.application.test_client()
+    console_login(console, "supplier")
+
+    page = console.get("/console/orders?status=paid").get_data(as_text=True)
+
+    ids = re.findall(r'\sid="([^"]+)"', page)
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+    for order_no in (first, second):
+        assert f'<label for="{order_no}-tracking_no">' in page
+        assert f'<input id="{order_no}-tracking_no" name="tracking_no"' in page
 
 
 def test_shipping_without_a_tracking_number_is_named_beside_the_field(client, fake):
