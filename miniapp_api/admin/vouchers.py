@@ -69,7 +69,9 @@ def create(body: dict):
     """Order a batch for the caller's union: unpaid, no codes, nothing counted yet.
 
     422 `invalid_request` when `valid_until` is not after `valid_from`;
-    `idempotency_key_reused`."""
+    `idempotency_key_reused`. 409 `unit_inactive` when the union's unit has been merged (the
+    successor in `details`: its union orders instead) or revoked; a batch ordered before the
+    change stays its unit's whenever it is paid."""
     batch = create_batch(db.session, g.admin, **body)
     return _answers([batch])[0]
 

@@ -205,6 +205,8 @@ def _create_batch(body: dict, values: dict):
         if "valid_until" in errors:
             errors["valid_last_day"] = errors.pop("valid_until")
         return _new_batch_page(values, errors, 422)
+    except Conflict as error:  # the union's unit merged or revoked (rule 8)
+        return _new_batch_page(values, {"_form": error.message}, error.status)
     flash("已创建批次，待平台确认付款后生成券码")
     return redirect(url_for("console.batch_page", batch_id=batch.id))
 

@@ -120,15 +120,21 @@ def _unit_by_full_name(session: Session, name: str) -> Unit | None:
 
 def ensure_can_bind(unit: Unit) -> None:
     """Rule 8: a revoked or merged unit cannot be chosen; a merged one names its successor."""
+    ensure_active(unit, merged="该单位已合并，请绑定合并后的单位", revoked="该单位已撤销，不能绑定")
+
+
+def ensure_active(unit: Unit, *, merged: str, revoked: str) -> None:
+    """Rule 8: nothing new is named to a revoked or merged unit: 409 `unit_inactive` with the
+    message for the case, naming a merged unit's successor in `details`."""
     if unit.is_active:
         return
     details: dict = {"unit": _ref(unit), "status": unit.status}
     if unit.status == MERGED:
         successor = unit.active_successor()
         details["successor"] = _ref(successor) if successor else None
-        message = "该单位已合并，请绑定合并后的单位"
+        message = merged
     else:
-        message = "该单位已撤销，不能绑定"
+        message = revoked
     raise Conflict("unit_inactive", message, details=details)
 
 

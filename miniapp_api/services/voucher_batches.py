@@ -19,6 +19,7 @@ from miniapp_api.errors import Conflict, Forbidden, InvalidRequest, NotFound
 from miniapp_api.paging import ID, decode_cursor, page_of
 from miniapp_api.services.audit import record_admin_action
 from miniapp_api.services.ledger import book_entry
+from miniapp_api.services.units import ensure_active
 from miniapp_api.services.voucher_codes import CodeKeys, lookup_hash, new_codes, seal
 from models.admin import PLATFORM_ADMIN, UNION_ADMIN, Admin
 from models.ledger import UNION
@@ -68,9 +69,16 @@ def create_batch(
     valid_until: datetime,
 ) -> VoucherBatch:
     """A union admin orders a batch for their unit's union; it stays `unpaid`, with no codes and
-    nothing counted, until the platform records the payment (rule 3)."""
+    nothing counted, until the platform records the payment (rule 3). The unit must still be
+    active (rule 8): a merged unit's union orders as its successor, a revoked one no longer;
+    a batch ordered before the change stays its unit's whenever it is paid, like an order."""
     if admin.role != UNION_ADMIN or admin.unit_id is None:
         raise Forbidden(details={"required_roles": [UNION_ADMIN]})
+    ensure_active(
+        admin.unit,
+        merged="本单位已合并，请由合并后单位的工会订购提货券",
+        revoked="本单位已撤销，不能订购提货券",
+    )
     problems: dict[str, list[str]] = {}
     if not MIN_FACE_VALUE <= face_value <= MAX_FACE_VALUE:
         problems["face_value"] = ["面值须在 1.00 至 10000.00 元之间"]

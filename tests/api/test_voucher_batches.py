@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from miniapp_api.services.totals import unit_figures
+from miniapp_api.services.units import merge_unit, revoke_unit
 from models import AuditEntry, Entry, Voucher, VoucherBatch, db
 from tests.factories import admin_headers, batch_codes, make_admin, make_batch, make_unit
 
@@ -70,6 +71,46 @@ def test_only_a_union_admin_orders_a_batch(client):
     _, _, platform = _union_and_platform()
 
     assert client.post(BATCHES, json=ORDER, headers=platform).status_code == 403
+
+
+def test_the_union_of_a_merged_unit_orders_as_its_successor_not_as_itself(client):
+    unit, union, _ = _union_and_platform()
+    successor = make_unit("郑州市公共安全局")
+    merge_unit(db.session, unit, successor, by=None)
+    db.session.commit()
+
+    response = client.post(BATCHES, json=ORDER, headers=union)
+
+    assert response.status_code == 409
+    error = response.get_json()["error"]
+    assert error["code"] == "unit_inactive"
+    assert error["details"]["successor"]["id"] == successor.id
+    assert db.session.scalar(select(func.count()).select_from(VoucherBatch)) == 0
+
+
+def test_the_union_of_a_revoked_unit_orders_no_batch(client):
+    unit, union, _ = _union_and_platform()
+    revoke_unit(db.session, unit, by=None)
+    db.session.commit()
+
+    response = client.post(BATCHES, json=ORDER, headers=union)
+
+    assert response.status_code == 409
+    assert response.get_json()["error"]["code"] == "unit_inactive"
+    assert db.session.scalar(select(func.count()).select_from(VoucherBatch)) == 0
+
+
+def test_a_batch_ordered_before_its_unit_merged_counts_to_that_unit_when_paid(client):
+    unit, union, platform = _union_and_platform()
+    batch = _create(client, union)
+    successor = make_unit("郑州市公共安全局")
+    merge_unit(db.session, unit, successor, by=None)
+    db.session.commit()
+
+    assert _pay(client, platform, batch["id"]).status_code == 200
+
+    entry = db.session.scalars(select(Entry)).one()
+    assert entry.unit_id == unit.id and entry.amount == 1000_00
 
 
 def test_payment_activates_the_batch_generates_its_codes_and_counts_it_as_union(client):

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from miniapp_api.extensions import db
+from miniapp_api.services.units import merge_unit
 from models.admin import PLATFORM_ADMIN, UNION_ADMIN
 from models.calendar import CHINA
 from models.voucher import Voucher, VoucherBatch
@@ -65,6 +66,19 @@ def test_a_bad_batch_is_named_field_by_field(client):
     assert "面值须在 1.00 至 10000.00 元之间" in page
     assert 'data-error-for="title">缺少必填字段' in page
     assert 'value="0.5"' in page  # what was typed stays
+
+
+def test_the_union_of_a_merged_unit_is_told_to_order_as_the_successor(client):
+    unit = _union()
+    merge_unit(db.session, unit, make_unit("合并后的单位"), by=None)
+    db.session.commit()
+    console_login(client, "union")
+
+    response = _order_batch(client, NEW_BATCH)
+
+    assert response.status_code == 409
+    assert "本单位已合并，请由合并后单位的工会订购提货券" in response.get_data(as_text=True)
+    assert db.session.scalars(select(VoucherBatch)).all() == []
 
 
 def test_the_platform_marks_a_batch_paid_and_a_wrong_amount_is_named(app, client):

@@ -150,6 +150,11 @@ class Actions:
         return self._ok(self.client.post(url, json=body, headers=self.platform))
 
     def create_batch(self, union: dict[str, str], face: int, quantity: int) -> int:
+        response = self.order_batch(union, face, quantity)
+        assert response.status_code == 201, response.get_json()
+        return response.get_json()["id"]
+
+    def order_batch(self, union: dict[str, str], face: int, quantity: int):
         body = {
             "title": "模型提货券",
             "face_value": fen_to_yuan(face),
@@ -157,9 +162,7 @@ class Actions:
             "valid_from": "2024-01-01T00:00:00+08:00",
             "valid_until": "2031-01-01T00:00:00+08:00",
         }
-        response = self.client.post(f"{ADMIN}/voucher-batches", json=body, headers=union)
-        assert response.status_code == 201, response.get_json()
-        return response.get_json()["id"]
+        return self.client.post(f"{ADMIN}/voucher-batches", json=body, headers=union)
 
     def mark_paid(self, batch_id: int, paid_at: str, amount: int):
         body = {"paid_at": paid_at, "reference": f"BANK{batch_id}", "amount": fen_to_yuan(amount)}

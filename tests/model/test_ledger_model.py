@@ -267,7 +267,13 @@ class LedgerMachine(RuleBasedStateMachine):
         paid_at=st.sampled_from([None, *PAID_AT]),
     )
     def create_batch(self, union: int, face: int, quantity: int, paid_at: str | None) -> None:
-        """A union orders a batch; the platform records its payment now (paid_at) or later."""
+        """A union orders a batch; the platform records its payment now (paid_at) or later.
+        The union of a merged unit orders none (409 `unit_inactive`, rule 8)."""
+        if not self.model.units[self.api.union_units[union]].active:
+            response = self.api.order_batch(self.unions[union], face, quantity)
+            assert response.status_code == 409, response.get_json()
+            assert response.get_json()["error"]["code"] == "unit_inactive"
+            return
         batch_id = self.api.create_batch(self.unions[union], face, quantity)
         self.model.batches[batch_id] = (self.api.union_units[union], False)
         self.batch_amounts[batch_id] = face * quantity
