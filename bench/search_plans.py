@@ -36,6 +36,10 @@ CASES = [
     ("古法红糖", "sales"),
     ("农家香菇", "newest"),
     ("酵素", "sales"),
+    # rare strings (two or three titles) whose bigrams are all common, then whose trigrams are
+    ("仁米花", "sales"),
+    ("马山香猪", "newest"),
+    ("平高山洋", "sales"),
 ]
 
 

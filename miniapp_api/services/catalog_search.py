@@ -107,9 +107,29 @@ def index_titles(session: Session, products: Iterable[Product]) -> None:
         for g in title_grams(p.title)
     ]
     touched.update(row["gram"] for row in rows)
-    for chunk in batches(rows, 5000):
-        session.execute(insert(ProductGram), chunk)
+    _write_postings(session, rows)
     recount_grams(session, touched)
+
+
+_POSTING_COLUMNS = ("gram", "product_id", "selected", "sales", "min_price", "created_at")
+
+
+def _write_postings(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Insert postings, in the session's transaction. On PostgreSQL by COPY: a multi-row
+    INSERT through SQLAlchemy spent more CPU on its parameters than the database spent writing
+    (10,000 products' 290,000 postings: 28 s, 10 s of it the app's CPU; by COPY 16 s and 1.6 s)."""
+    dialect = session.get_bind().dialect
+    if dialect.name != "postgresql":
+        for chunk in batches(rows, 5000):
+            session.execute(insert(ProductGram), chunk)
+        return
+    moment = ProductGram.created_at.type
+    cursor = session.connection().connection.driver_connection.cursor()
+    with cursor.copy(f"COPY product_grams ({', '.join(_POSTING_COLUMNS)}) FROM STDIN") as copy:
+        for row in rows:
+            values = [row[column] for column in _POSTING_COLUMNS]
+            values[-1] = moment.process_bind_param(values[-1], dialect)  # aware, in UTC
+            copy.write_row(values)
 
 
 def recount_grams(session: Session, grams: Iterable[str] | None = None) -> None:
