@@ -29,7 +29,7 @@ Trigrams (migration 0014) cost a title about 40 % more postings. Before them a q
 characters and more walked its rarest bigram and probed its other bigrams for each product
 met: a page of 红心猕猴 read 240 buffers on PostgreSQL (a list page reads about 25, a
 two-character search about 90), a rare string whose bigrams are all common (仁米花, in three
-titles) 13,000. Now 127 and 19 (docs/performance.md, "Trigram postings").
+titles) 13,000. Now 107 and 16 (docs/performance.md, "Trigram postings").
 
 Sorting by sales or newest used to walk the products' sort index and probe the postings (or,
 for a gram in fewer than 1,000 titles, fetch its candidates and sort them), which read far
@@ -191,8 +191,9 @@ def search_conditions(shape: tuple[str, int, bool]) -> list[ColumnElement[bool]]
 
     The LIKE on the title is the only check besides the walked gram: the product's row is read
     for the page anyway (its shelf state, its card), and a probe of the query's other grams in
-    the postings, per product met, cost as much as that row again (a page of 红心猕猴 read 240
-    buffers on PostgreSQL with them, 127 without: docs/performance.md)."""
+    the postings, per product met, cost about as much as that row again (a page of 红心猕猴
+    over the trigram postings read 171 buffers on PostgreSQL with a probe of its other trigram,
+    127 without: docs/performance.md)."""
     kind, grams, confirm = shape
     terms: list[ColumnElement[bool]] = []
     if kind == DRIVE:
