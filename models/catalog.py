@@ -125,8 +125,8 @@ class Sku(db.Model):
 
 
 class ProductGram(db.Model):
-    """The title search index: each distinct character and each pair of adjacent characters
-    of a product's lower-cased title (see miniapp_api/services/catalog_search.py).
+    """The title search index: each distinct run of one, two and three characters of a
+    product's lower-cased title (see miniapp_api/services/catalog_search.py).
 
     Each posting also carries every sort key of the product: its default rank (`selected`,
     `sales`), its `min_price` and its `created_at`, so that a search in any order is one walk
@@ -143,7 +143,7 @@ class ProductGram(db.Model):
         Index("ix_product_grams_newest", "gram", "created_at", "product_id"),
     )
 
-    gram: Mapped[str] = mapped_column(String(2), primary_key=True)
+    gram: Mapped[str] = mapped_column(String(3), primary_key=True)
     product_id: Mapped[int] = mapped_column(
         ForeignKey("products.id", ondelete="CASCADE"), primary_key=True, index=True
     )
@@ -161,5 +161,5 @@ class GramCount(db.Model):
 
     __tablename__ = "gram_counts"
 
-    gram: Mapped[str] = mapped_column(String(2), primary_key=True)
+    gram: Mapped[str] = mapped_column(String(3), primary_key=True)
     products: Mapped[int] = mapped_column(default=0)

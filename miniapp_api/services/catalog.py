@@ -241,7 +241,9 @@ def _list_statement(
         conditions += search_conditions(search_shape)
         # walk the term's postings, which carry this sort's key (models/catalog.py)
         keys = list(POSTING_KEYS[sort])
-        columns = [_posted(column) for column in columns]
+        # only the sort's own keys from the postings: the walk then needs nothing but its
+        # index (an index-only scan on PostgreSQL), the rest comes with the product's row
+        columns = [_posted(c) if any(c is k for k in order.columns) else c for c in columns]
         # the price bounds again on the postings' copy: a walk by price seeks to the range
         if "min_price" in filters:
             conditions.append(ProductGram.min_price >= bindparam("min_price"))

@@ -1,11 +1,12 @@
 """Chinese substring search on product titles, fast at 100,000 products on SQLite and PostgreSQL.
 
 The index is a postings table, `product_grams (gram, product_id, selected, sales, min_price,
-created_at)`, holding every distinct character and every pair of adjacent characters of each
-lower-cased title, and `gram_counts`, how many titles hold each gram. A query of one character
-is answered by its unigram and one of two characters by its bigram (both exact); a longer one
-needs all of its bigrams and a LIKE on the title to confirm the whole string. It is plain SQL
-over B-tree indexes, so SQLite and PostgreSQL run the same plans.
+created_at)`, holding every distinct run of one, two and three characters (unigram, bigram,
+trigram) of each lower-cased title, and `gram_counts`, how many titles hold each gram. A query
+of up to three characters is answered by its own gram (exact; a LIKE on the title confirms
+three, as it always did); a longer one walks the postings of its rarest trigram and confirms
+the whole string with a LIKE on the title. It is plain SQL over B-tree indexes, so SQLite and
+PostgreSQL run the same plans.
 
 Search is combined with sorting and cursor paging, which is where naive plans are slow: a
 common term ("米", one title in seven) has tens of thousands of matches to sort for one page,
@@ -15,14 +16,20 @@ carries every sort key of its product (832优选 and sales, lowest price, creati
 `_sales (gram, sales, ...)` and `_newest (gram, created_at, ...)` list a gram's products
 already in page order, whatever the sort:
 
-* DRIVE (one gram: a query of one or two characters) walks that gram's postings in page order;
-  the page is the first `limit` postings.
-* DRIVE_RAREST (three characters and more) walks the postings of the query's rarest gram (the
-  query picks it from `gram_counts` itself, in the same round trip), checks the other grams by
-  probes on the postings' primary key and confirms with LIKE: a common term fills the page at
-  once, a rare one ends when its few postings do, and a query with a gram in no title reads no
-  posting. Cost: about limit × (postings of the rarest gram / matches), never more than the
-  rarest gram's postings.
+* DRIVE (one gram: a query of one to three characters) walks that gram's postings in page
+  order; the page is the first `limit` postings.
+* DRIVE_RAREST (four characters and more) walks the postings of the query's rarest trigram
+  (the query picks it from `gram_counts` itself, in the same round trip) and keeps the titles
+  the LIKE confirms: a common term fills the page at once, a rare one ends when its few
+  postings do, and a query with a trigram in no title reads no posting. Cost: about limit ×
+  (postings of the rarest trigram / matches), never more than that trigram's postings; a
+  trigram is far rarer than the bigrams it holds, so few postings walked are not matches.
+
+Trigrams (migration 0014) cost a title about 40 % more postings. Before them a query of three
+characters and more walked its rarest bigram and probed its other bigrams for each product
+met: a page of 红心猕猴 read 240 buffers on PostgreSQL (a list page reads about 25, a
+two-character search about 90), a rare string whose bigrams are all common (仁米花, in three
+titles) 13,000. Now 107 and 16 (docs/performance.md, "Trigram postings").
 
 Sorting by sales or newest used to walk the products' sort index and probe the postings (or,
 for a gram in fewer than 1,000 titles, fetch its candidates and sort them), which read far
@@ -44,9 +51,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, bindparam, case, delete, func, insert, null, or_, select
+from sqlalchemy import ColumnElement, bindparam, case, delete, func, insert, null, select
 from sqlalchemy import text as sql_text
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from miniapp_api.services.chunks import batches, chunked
 from models.catalog import GramCount, Product, ProductGram
@@ -54,18 +61,21 @@ from models.catalog import GramCount, Product, ProductGram
 _INDEX_LOCK = 832_005  # PostgreSQL advisory lock taken while the search index is written
 
 
+GRAM = 3  # the longest gram indexed: titles are indexed by every run of 1 to GRAM characters
+
+
 def title_grams(title: str) -> set[str]:
-    """Every distinct character and adjacent pair of a lower-cased title."""
+    """Every distinct run of one, two and three characters of a lower-cased title."""
     text = title.lower()
-    return set(text) | {text[i : i + 2] for i in range(len(text) - 1)}
+    return {text[i : i + n] for n in range(1, GRAM + 1) for i in range(len(text) - n + 1)}
 
 
 def query_grams(query: str) -> list[str]:
-    """The grams a query needs: its one character, or its distinct bigrams."""
+    """The grams a query needs: itself up to three characters, or its distinct trigrams."""
     text = query.strip().lower()
-    if len(text) <= 2:
+    if len(text) <= GRAM:
         return [text] if text else []
-    return sorted({text[i : i + 2] for i in range(len(text) - 1)})
+    return sorted({text[i : i + GRAM] for i in range(len(text) - GRAM + 1)})
 
 
 def index_titles(session: Session, products: Iterable[Product]) -> None:
@@ -97,9 +107,29 @@ def index_titles(session: Session, products: Iterable[Product]) -> None:
         for g in title_grams(p.title)
     ]
     touched.update(row["gram"] for row in rows)
-    for chunk in batches(rows, 5000):
-        session.execute(insert(ProductGram), chunk)
+    _write_postings(session, rows)
     recount_grams(session, touched)
+
+
+_POSTING_COLUMNS = ("gram", "product_id", "selected", "sales", "min_price", "created_at")
+
+
+def _write_postings(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Insert postings, in the session's transaction. On PostgreSQL by COPY: a multi-row
+    INSERT through SQLAlchemy spent more CPU on its parameters than the database spent writing
+    (10,000 products' 290,000 postings: 28 s, 10 s of it the app's CPU; by COPY 16 s and 1.6 s)."""
+    dialect = session.get_bind().dialect
+    if dialect.name != "postgresql":
+        for chunk in batches(rows, 5000):
+            session.execute(insert(ProductGram), chunk)
+        return
+    moment = ProductGram.created_at.type
+    cursor = session.connection().connection.driver_connection.cursor()
+    with cursor.copy(f"COPY product_grams ({', '.join(_POSTING_COLUMNS)}) FROM STDIN") as copy:
+        for row in rows:
+            values = [row[column] for column in _POSTING_COLUMNS]
+            values[-1] = moment.process_bind_param(values[-1], dialect)  # aware, in UTC
+            copy.write_row(values)
 
 
 def recount_grams(session: Session, grams: Iterable[str] | None = None) -> None:
@@ -125,15 +155,15 @@ class SearchPlan:
 
     kind: str  # DRIVE or DRIVE_RAREST
     drive_gram: str | None = None  # DRIVE: walk this gram's postings in page order
-    check_grams: tuple[str, ...] = ()  # grams each product must also hold
+    grams: tuple[str, ...] = ()  # DRIVE_RAREST: walk the rarest of these grams' postings
     pattern: str | None = None  # LIKE pattern confirming the whole string (3+ characters)
 
     @property
     def shape(self) -> tuple[str, int, bool]:
-        return (self.kind, len(self.check_grams), self.pattern is not None)
+        return (self.kind, len(self.grams), self.pattern is not None)
 
     def params(self) -> dict[str, Any]:
-        values: dict[str, Any] = {f"gram_{n}": gram for n, gram in enumerate(self.check_grams)}
+        values: dict[str, Any] = {f"gram_{n}": gram for n, gram in enumerate(self.grams)}
         if self.drive_gram is not None:
             values["drive_gram"] = self.drive_gram
         if self.pattern is not None:
@@ -151,21 +181,27 @@ def plan_search(text: str) -> SearchPlan:
     pattern = None if len(text) <= 2 else f"%{_escape_like(text)}%"
     if len(grams) == 1:
         return SearchPlan(DRIVE, drive_gram=grams[0], pattern=pattern)
-    # the rarest gram's postings, in page order, the rarest chosen by the query itself (one
-    # round trip); every gram and the LIKE then filter them
-    return SearchPlan(DRIVE_RAREST, check_grams=tuple(grams), pattern=pattern)
+    # the rarest trigram's postings, in page order, the rarest chosen by the query itself
+    # (one round trip); the LIKE keeps the titles holding the whole string
+    return SearchPlan(DRIVE_RAREST, grams=tuple(grams), pattern=pattern)
 
 
 def search_conditions(shape: tuple[str, int, bool]) -> list[ColumnElement[bool]]:
-    """The WHERE terms of a plan's shape, with its values as bound parameters."""
-    kind, checks, confirm = shape
-    like = func.lower(Product.title).like(bindparam("pattern"), escape="/") if confirm else None
+    """The WHERE terms of a plan's shape, with its values as bound parameters.
+
+    The LIKE on the title is the only check besides the walked gram: the product's row is read
+    for the page anyway (its shelf state, its card), and a probe of the query's other grams in
+    the postings, per product met, cost about as much as that row again (a page of 红心猕猴
+    over the trigram postings read 171 buffers on PostgreSQL with a probe of its other trigram,
+    127 without: docs/performance.md)."""
+    kind, grams, confirm = shape
     terms: list[ColumnElement[bool]] = []
     if kind == DRIVE:
         terms.append(ProductGram.gram == bindparam("drive_gram"))
     if kind == DRIVE_RAREST:
-        terms.append(ProductGram.gram == _rarest(checks))
-    terms.extend(_has_grams(checks, like, walked=kind == DRIVE_RAREST))
+        terms.append(ProductGram.gram == _rarest(grams))
+    if confirm:
+        terms.append(func.lower(Product.title).like(bindparam("pattern"), escape="/"))
     return terms
 
 
@@ -173,11 +209,11 @@ def _escape_like(text: str) -> str:
     return text.replace("/", "//").replace("%", "/%").replace("_", "/_")
 
 
-def _rarest(checks: int) -> Any:
+def _rarest(count: int) -> Any:
     """The query's rarest gram, or NULL when one of its grams is in no title: then nothing
-    matches, and no posting needs reading. Its grams are the checks' own parameters (distinct,
-    see query_grams): a fixed list keeps the SQL text the same."""
-    grams = [bindparam(f"gram_{n}") for n in range(checks)]
+    matches, and no posting needs reading. Its grams are the parameters gram_0, gram_1, ...
+    (distinct, see query_grams): a fixed list keeps the SQL text the same."""
+    grams = [bindparam(f"gram_{n}") for n in range(count)]
     rarest = (
         select(GramCount.gram)
         .where(GramCount.gram.in_(grams))
@@ -186,36 +222,4 @@ def _rarest(checks: int) -> Any:
         .scalar_subquery()
     )
     held = select(func.count()).where(GramCount.gram.in_(grams)).scalar_subquery()
-    return case((held == checks, rarest), else_=null())
-
-
-def _has_grams(
-    checks: int, like: ColumnElement[bool] | None, walked: bool = False
-) -> list[ColumnElement[bool]]:
-    """A product holds every gram, checked on the postings by its id alone; the LIKE that
-    confirms the whole string sits inside the last check, so that SQLite reads a product's
-    row only for products that hold every gram.
-
-    Each check is a correlated subquery with OFFSET 0: PostgreSQL then keeps it as a probe per
-    product instead of turning it into a join that reads every posting of the gram and sorts
-    them, which is what makes a page cost a few probes however common the term is.
-
-    `walked`: the query walks one of these grams' postings (the rarest, chosen in the SQL), so
-    the posting in hand already holds that gram: its check is answered by comparing the grams
-    first, and probed only for the others (a fifth to a third less read per page)."""
-    if not checks:
-        return [like] if like is not None else []
-    terms = []
-    for n in range(checks):
-        gram = bindparam(f"gram_{n}")
-        posting = aliased(ProductGram, name=f"posting_{n}")
-        probe = select(posting.product_id).where(
-            posting.gram == gram, posting.product_id == Product.id
-        )
-        in_hand: ColumnElement[bool] = ProductGram.gram == gram
-        if like is not None and n == checks - 1:
-            probe = probe.where(like)
-            in_hand = and_(in_hand, like)
-        held = probe.offset(0).exists()
-        terms.append(or_(in_hand, held) if walked else held)
-    return terms
+    return case((held == count, rarest), else_=null())
