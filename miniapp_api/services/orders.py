@@ -12,9 +12,14 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, contains_eager, joinedload, selectinload
+from sqlalchemy import insert, select
+from sqlalchemy.orm import (
+    Session,
+    contains_eager,
+    joinedload,
+    make_transient_to_detached,
+    selectinload,
+)
 
 from miniapp_api.errors import Conflict, DomainError, Forbidden, InvalidRequest
 from miniapp_api.paging import ID, decode_cursor, page_of
@@ -22,6 +27,7 @@ from miniapp_api.services import payments
 from miniapp_api.services.addresses import own_address
 from miniapp_api.services.audit import record_admin_action
 from miniapp_api.services.catalog import take_stock
+from miniapp_api.services.dialect import dialect_insert
 from miniapp_api.services.order_states import (
     OrderNotFound,
     lock_order,
@@ -190,16 +196,48 @@ def _skus_on_shelf(session: Session, sku_ids: list[int]) -> dict[int, Sku]:
 
 
 def _insert_with_fresh_number(session: Session, order: Order, now: datetime) -> None:
+    """Insert the order under a fresh order number, and its items, without the unit of work:
+    the order by `INSERT ... ON CONFLICT (order_no) DO NOTHING RETURNING id` (a number already
+    taken inserts nothing and the next one is tried, so no SAVEPOINT is needed), the items in
+    one statement. The order and its items then join the session as rows just loaded, so that
+    what changes on them later in the transaction (vouchers, a voucher-only payment) is
+    flushed as an UPDATE."""
+    order.updated_at = now
+    orders = Order.__table__
+    row = {
+        column.key: getattr(order, column.key)
+        for column in orders.columns
+        if column.key not in ("id", "order_no")
+    }
+    for key, value in row.items():  # every column set: the loaded row has nothing to fetch
+        setattr(order, key, value)
+    statement = (
+        dialect_insert(session)(orders)
+        .on_conflict_do_nothing(index_elements=["order_no"])
+        .returning(orders.c.id)
+    )
     for _ in range(_ORDER_NO_ATTEMPTS):
-        order.order_no = new_order_no(now)
-        try:
-            with session.begin_nested():
-                session.add(order)
-                session.flush()
-            return
-        except IntegrityError:
-            continue
-    raise RuntimeError("no free order number after several attempts")
+        order_no = new_order_no(now)
+        order_id = session.scalar(statement, row | {"order_no": order_no})
+        if order_id is not None:
+            break
+    else:
+        raise RuntimeError("no free order number after several attempts")
+    order.id, order.order_no = order_id, order_no
+    items = OrderItem.__table__
+    rows = [
+        {column.key: getattr(item, column.key) for column in items.columns if column.key != "id"}
+        | {"order_id": order_id}
+        for item in order.items
+    ]
+    item_ids = session.scalars(
+        insert(items).returning(items.c.id, sort_by_parameter_order=True), rows
+    ).all()
+    for item, item_id in zip(order.items, item_ids, strict=True):
+        item.id, item.order_id = item_id, order_id
+        make_transient_to_detached(item)
+    make_transient_to_detached(order)
+    session.add(order)
 
 
 def own_order(session: Session, employee_id: int, order_no: str) -> Order:
