@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from miniapp_api.errors import Conflict, NotFound
@@ -89,11 +90,43 @@ def lock_order(session: Session, order_no: str) -> Order:
     return order
 
 
+def _payment(transaction_id: str | None, paid_at: datetime) -> dict[str, Any]:
+    """What a payment writes on the order besides its status."""
+    return {"transaction_id": transaction_id, "paid_at": paid_at}
+
+
 def mark_paid(order: Order, *, transaction_id: str | None, paid_at: datetime) -> None:
     """A verified payment (or a voucher-only order) makes a pending order paid."""
     move(order, "pay")
-    order.transaction_id = transaction_id
-    order.paid_at = paid_at
+    for name, value in _payment(transaction_id, paid_at).items():
+        setattr(order, name, value)
+
+
+def pay_if_pending(
+    session: Session, order_no: str, *, transaction_id: str, amount: int, paid_at: datetime
+) -> bool:
+    """`record_verified_payment`'s usual case in one conditional UPDATE, without reading the
+    order first: an order still pending, with no payment yet and `amount` as its cash part,
+    becomes paid ("pay" in `TRANSITIONS`, with what `mark_paid` writes). False, changing
+    nothing, in every other case (an unknown order, another amount, a duplicate, a cancelled
+    order): the caller then locks the order and goes the whole way. A concurrent transition
+    holds the row; the UPDATE waits for it and then sees the order as that one left it."""
+    ((source, target),) = TRANSITIONS["pay"].items()
+    paid = session.execute(
+        update(Order)
+        .where(
+            Order.order_no == order_no,
+            Order.status == source,
+            Order.transaction_id.is_(None),
+            Order.cash_amount == amount,
+        )
+        .values(status=target, **_payment(transaction_id, paid_at))
+        .execution_options(synchronize_session=False)
+    )
+    if paid.rowcount != 1:
+        return False
+    log.info("order %s paid", order_no)
+    return True
 
 
 def record_verified_payment(

@@ -131,6 +131,18 @@ def receive_notice(
     if not notice.success:
         log.info("payment notification for %s: payment failed", notice.out_trade_no)
         return NoticeOutcome(True, kind="result_fail")
+    if (
+        notice.transaction_id
+        and notice.total_fee is not None
+        and order_states.pay_if_pending(
+            session,
+            notice.out_trade_no,
+            transaction_id=notice.transaction_id,
+            amount=notice.total_fee,
+            paid_at=notice.paid_at or now,
+        )
+    ):
+        return NoticeOutcome(True)
     try:
         order = lock_order(session, notice.out_trade_no)
     except order_states.OrderNotFound:
