@@ -11,7 +11,11 @@ from sqlalchemy.orm import Session
 
 def dialect_insert(session: Session) -> Callable[..., Any]:
     """PostgreSQL's or SQLite's `insert`, which both know `on_conflict_do_nothing`/`_update`."""
-    name = session.get_bind().dialect.name
+    return dialect_insert_for(session.get_bind().dialect.name)
+
+
+def dialect_insert_for(name: str) -> Callable[..., Any]:
+    """The same, for the dialect named (statements built once per dialect)."""
     if name == "postgresql":
         return postgresql.insert
     if name == "sqlite":

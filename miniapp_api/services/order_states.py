@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Update, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from miniapp_api.errors import Conflict, NotFound
@@ -90,9 +91,12 @@ def lock_order(session: Session, order_no: str) -> Order:
     return order
 
 
+# what a payment writes on the order besides its status
+_PAYMENT_COLUMNS = ("transaction_id", "paid_at")
+
+
 def _payment(transaction_id: str | None, paid_at: datetime) -> dict[str, Any]:
-    """What a payment writes on the order besides its status."""
-    return {"transaction_id": transaction_id, "paid_at": paid_at}
+    return dict(zip(_PAYMENT_COLUMNS, (transaction_id, paid_at), strict=True))
 
 
 def mark_paid(order: Order, *, transaction_id: str | None, paid_at: datetime) -> None:
@@ -111,22 +115,34 @@ def pay_if_pending(
     nothing, in every other case (an unknown order, another amount, a duplicate, a cancelled
     order): the caller then locks the order and goes the whole way. A concurrent transition
     holds the row; the UPDATE waits for it and then sees the order as that one left it."""
-    ((source, target),) = TRANSITIONS["pay"].items()
     paid = session.execute(
-        update(Order)
-        .where(
-            Order.order_no == order_no,
-            Order.status == source,
-            Order.transaction_id.is_(None),
-            Order.cash_amount == amount,
-        )
-        .values(status=target, **_payment(transaction_id, paid_at))
-        .execution_options(synchronize_session=False)
+        _pay_if_pending(),
+        {"number": order_no, "amount": amount}
+        | {f"new_{name}": value for name, value in _payment(transaction_id, paid_at).items()},
     )
     if paid.rowcount != 1:
         return False
     log.info("order %s paid", order_no)
     return True
+
+
+@cache
+def _pay_if_pending() -> Update:
+    # built once (every notification runs it): building costs more CPU than running it
+    ((source, target),) = TRANSITIONS["pay"].items()
+    column = Order.__table__.c
+    written = {name: bindparam(f"new_{name}", type_=column[name].type) for name in _PAYMENT_COLUMNS}
+    return (
+        update(Order)
+        .where(
+            Order.order_no == bindparam("number"),
+            Order.status == source,
+            Order.transaction_id.is_(None),
+            Order.cash_amount == bindparam("amount"),
+        )
+        .values(status=target, **written)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def record_verified_payment(

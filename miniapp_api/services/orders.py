@@ -11,8 +11,9 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
-from sqlalchemy import insert, select
+from sqlalchemy import Insert, Select, bindparam, insert, select
 from sqlalchemy.orm import (
     Session,
     contains_eager,
@@ -27,7 +28,7 @@ from miniapp_api.services import payments
 from miniapp_api.services.addresses import own_address
 from miniapp_api.services.audit import record_admin_action
 from miniapp_api.services.catalog import take_stock
-from miniapp_api.services.dialect import dialect_insert
+from miniapp_api.services.dialect import dialect_insert_for
 from miniapp_api.services.order_states import (
     OrderNotFound,
     lock_order,
@@ -180,15 +181,7 @@ def detach_placed(session: Session, order: Order) -> None:
 
 
 def _skus_on_shelf(session: Session, sku_ids: list[int]) -> dict[int, Sku]:
-    skus = {
-        sku.id: sku
-        for sku in session.scalars(
-            select(Sku)
-            .join(Product)
-            .where(Sku.id.in_(sku_ids), Product.on_shelf.is_(True))
-            .options(contains_eager(Sku.product))
-        )
-    }
+    skus = {sku.id: sku for sku in session.scalars(_skus_on_shelf_statement(), {"ids": sku_ids})}
     missing = [sku_id for sku_id in sku_ids if sku_id not in skus]
     if missing:
         raise InvalidRequest("sku_unavailable", "商品不存在或已下架", details={"sku_ids": missing})
@@ -203,19 +196,14 @@ def _insert_with_fresh_number(session: Session, order: Order, now: datetime) -> 
     what changes on them later in the transaction (vouchers, a voucher-only payment) is
     flushed as an UPDATE."""
     order.updated_at = now
-    orders = Order.__table__
     row = {
         column.key: getattr(order, column.key)
-        for column in orders.columns
+        for column in Order.__table__.columns
         if column.key not in ("id", "order_no")
     }
     for key, value in row.items():  # every column set: the loaded row has nothing to fetch
         setattr(order, key, value)
-    statement = (
-        dialect_insert(session)(orders)
-        .on_conflict_do_nothing(index_elements=["order_no"])
-        .returning(orders.c.id)
-    )
+    statement = _order_insert(session.get_bind().dialect.name)
     for _ in range(_ORDER_NO_ATTEMPTS):
         order_no = new_order_no(now)
         order_id = session.scalar(statement, row | {"order_no": order_no})
@@ -224,20 +212,46 @@ def _insert_with_fresh_number(session: Session, order: Order, now: datetime) -> 
     else:
         raise RuntimeError("no free order number after several attempts")
     order.id, order.order_no = order_id, order_no
-    items = OrderItem.__table__
     rows = [
-        {column.key: getattr(item, column.key) for column in items.columns if column.key != "id"}
-        | {"order_id": order_id}
+        {column.key: getattr(item, column.key) for column in _ITEM_COLUMNS} | {"order_id": order_id}
         for item in order.items
     ]
-    item_ids = session.scalars(
-        insert(items).returning(items.c.id, sort_by_parameter_order=True), rows
-    ).all()
+    item_ids = session.scalars(_items_insert(), rows).all()
     for item, item_id in zip(order.items, item_ids, strict=True):
         item.id, item.order_id = item_id, order_id
         make_transient_to_detached(item)
     make_transient_to_detached(order)
     session.add(order)
+
+
+# Built once each (every order runs them): building a statement costs more CPU than running it.
+@cache
+def _skus_on_shelf_statement() -> Select:
+    return (
+        select(Sku)
+        .join(Product)
+        .where(Sku.id.in_(bindparam("ids", expanding=True)), Product.on_shelf.is_(True))
+        .options(contains_eager(Sku.product))
+    )
+
+
+@cache
+def _order_insert(dialect: str) -> Insert:
+    orders = Order.__table__
+    return (
+        dialect_insert_for(dialect)(orders)
+        .on_conflict_do_nothing(index_elements=["order_no"])
+        .returning(orders.c.id)
+    )
+
+
+@cache
+def _items_insert() -> Insert:
+    items = OrderItem.__table__
+    return insert(items).returning(items.c.id, sort_by_parameter_order=True)
+
+
+_ITEM_COLUMNS = [column for column in OrderItem.__table__.columns if column.key != "id"]
 
 
 def own_order(session: Session, employee_id: int, order_no: str) -> Order:
