@@ -13,10 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 
-from sqlalchemy import Insert, Select, bindparam, insert, select
+from sqlalchemy import Insert, Row, Select, bindparam, insert, select
 from sqlalchemy.orm import (
     Session,
-    contains_eager,
     joinedload,
     make_transient_to_detached,
     selectinload,
@@ -114,7 +113,7 @@ def place_order(
         raise InvalidRequest(details={"items": ["同一规格请合并为一行"]})
     address = own_address(session, employee_id, address_id)
     skus = _skus_on_shelf(session, [line.sku_id for line in lines])
-    if len({sku.product.supplier_id for sku in skus.values()}) > 1:
+    if len({sku.supplier_id for sku in skus.values()}) > 1:
         raise MixedSuppliers(details={"sku_ids": sorted(skus)})
     total = sum(skus[line.sku_id].price * line.quantity for line in lines)
     if total > MAX_CASH_AMOUNT and not voucher_ids:
@@ -122,7 +121,7 @@ def place_order(
     unit, reason = counting_unit(session, employee_id, now)
     order = Order(
         employee_id=employee_id,
-        supplier_id=next(iter(skus.values())).product.supplier_id,
+        supplier_id=next(iter(skus.values())).supplier_id,
         unit_id=unit.id if unit else None,
         unit=unit,
         unit_reason=reason,
@@ -137,7 +136,7 @@ def place_order(
             OrderItem(
                 sku_id=line.sku_id,
                 product_id=skus[line.sku_id].product_id,
-                title=skus[line.sku_id].product.title,
+                title=skus[line.sku_id].title,
                 spec=skus[line.sku_id].spec,
                 price=skus[line.sku_id].price,
                 quantity=line.quantity,
@@ -180,8 +179,10 @@ def detach_placed(session: Session, order: Order) -> None:
     session.expunge(order)
 
 
-def _skus_on_shelf(session: Session, sku_ids: list[int]) -> dict[int, Sku]:
-    skus = {sku.id: sku for sku in session.scalars(_skus_on_shelf_statement(), {"ids": sku_ids})}
+def _skus_on_shelf(session: Session, sku_ids: list[int]) -> dict[int, Row]:
+    """What an order copies of each SKU on shelf (id, product_id, spec, price, and the
+    product's title and supplier_id), by id; 422 `sku_unavailable` naming the others."""
+    skus = {sku.id: sku for sku in session.execute(_skus_on_shelf_statement(), {"ids": sku_ids})}
     missing = [sku_id for sku_id in sku_ids if sku_id not in skus]
     if missing:
         raise InvalidRequest("sku_unavailable", "商品不存在或已下架", details={"sku_ids": missing})
@@ -228,10 +229,9 @@ def _insert_with_fresh_number(session: Session, order: Order, now: datetime) -> 
 @cache
 def _skus_on_shelf_statement() -> Select:
     return (
-        select(Sku)
+        select(Sku.id, Sku.product_id, Sku.spec, Sku.price, Product.title, Product.supplier_id)
         .join(Product)
         .where(Sku.id.in_(bindparam("ids", expanding=True)), Product.on_shelf.is_(True))
-        .options(contains_eager(Sku.product))
     )
 
 

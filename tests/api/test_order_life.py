@@ -3,6 +3,7 @@ shipped by its supplier, received, and counted to the unit (rules 1-3, 5)."""
 
 from __future__ import annotations
 
+import re
 import threading
 
 import pytest
@@ -67,6 +68,7 @@ def test_an_order_counts_to_the_unit_once_received(client, live_notify):
     assert sent["delivered"] and sent["status"] == 200 and "SUCCESS" in sent["body"]
     no = order["order_no"]
     assert client.get(f"{ORDERS}/{no}", headers=buyer.headers).get_json()["status"] == "paid"
+    assert re.fullmatch(r"4200\d{24}", order_row(no).transaction_id or "")  # as WeChat's
     assert _unit_personal(client, unit, platform) == "0.00"
 
     shipped = client.post(
