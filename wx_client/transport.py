@@ -25,6 +25,7 @@ import base64
 import http.client
 import os
 import select
+import socket
 import ssl
 import threading
 from urllib.parse import unquote, urlsplit
@@ -146,8 +147,7 @@ class KeptAliveTransport:
                 connection = kept.pop() if kept else None
             if connection is None:
                 return None
-            sock = connection.sock
-            if sock is not None and not select.select([sock], [], [], 0)[0]:
+            if connection.sock is not None and not _readable(connection.sock):
                 return connection
             connection.close()
 
@@ -196,6 +196,14 @@ class KeptAliveTransport:
             context.load_cert_chain(*cert)
         with self._lock:
             return self._contexts.setdefault(cert, context)
+
+
+def _readable(sock: socket.socket) -> bool:
+    """Whether the socket has something to read now (on an idle kept connection: the server's
+    end of file). poll, not select: a busy process's descriptors may pass select's 1024."""
+    poller = select.poll()
+    poller.register(sock, select.POLLIN)
+    return bool(poller.poll(0))
 
 
 def _proxy_auth(proxy: str) -> dict[str, str]:

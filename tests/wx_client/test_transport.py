@@ -187,3 +187,25 @@ def test_the_environment_is_read_once_and_unknown_proxies_are_left_to_requests(m
     assert transport.verify == "/etc/ssl/certs/company-ca.pem"
     monkeypatch.setenv("HTTPS_PROXY", "socks5://proxy.example:1080")
     assert KeptAliveTransport.for_environment("https://api.mch.weixin.qq.com/") is None
+
+
+def test_a_kept_connection_is_checked_even_on_a_descriptor_above_1024():
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < 1200:
+        pytest.skip("the descriptor limit is below 1200")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, 1200), hard))
+    filler = []
+    try:
+        transport = KeptAliveTransport()
+        with raw_server(echo) as (port, seen):
+            url = f"http://127.0.0.1:{port}/pay"
+            filler = [socket.socket() for _ in range(1100)]  # the next sockets land above 1024
+            assert transport.request("post", url, data=b"1", timeout=5).text == "<xml>1</xml>"
+            assert transport.request("post", url, data=b"2", timeout=5).text == "<xml>2</xml>"
+        assert seen.count("connection") == 1
+    finally:
+        for sock in filler:
+            sock.close()
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
