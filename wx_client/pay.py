@@ -28,6 +28,7 @@ from wechatpy.pay.utils import calculate_signature, dict_to_xml
 
 from models.calendar import CHINA
 from wx_client import WxError, WxUnavailable
+from wx_client.transport import KeptAliveTransport
 
 log = logging.getLogger("miniapp.wx_pay")
 # The largest notification we read: WeChat's are about 1 KB.
@@ -54,12 +55,26 @@ def read_environment_once(session: requests.Session, base_url: str) -> None:
     a call). WeChat Pay is one host, whose settings are read here once, as requests would read
     them (HTTP(S)_PROXY unless NO_PROXY names the host; REQUESTS_CA_BUNDLE, else
     CURL_CA_BUNDLE), and the session stops reading them: a change to the environment takes
-    effect at the next start, as every other setting."""
+    effect at the next start, as every other setting. For the proxies `KeptAliveTransport`
+    does not speak, where wechatpy's session stays."""
     session.proxies = requests.utils.get_environ_proxies(base_url)
     bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
     if bundle:
         session.verify = bundle
     session.trust_env = False
+
+
+def lean_transport(pay: WeChatPay, base_url: str) -> None:
+    """wechatpy's pay client sends through `KeptAliveTransport` (wx_client/transport.py: the
+    same call, answers and exceptions as its requests session, without the session's per-call
+    machinery), with the environment's settings read once; under a proxy that transport does
+    not speak, through its session as before."""
+    transport = KeptAliveTransport.for_environment(base_url)
+    if transport is None:
+        read_environment_once(pay._http, base_url)
+        return
+    pay._http.close()
+    pay._http = transport
 
 
 def _no_pytz_lookups() -> None:
@@ -181,7 +196,7 @@ class WeChatPayV2(PaymentGateway):
             appid, api_key, mch_id, mch_cert=cert_file, mch_key=key_file, timeout=timeout
         )
         self._pay.API_BASE_URL = api_base
-        read_environment_once(self._pay._http, api_base)
+        lean_transport(self._pay, api_base)
         _no_pytz_lookups()
 
     @classmethod

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from miniapp_api.errors import Conflict, DomainError
+from miniapp_api.services.dialect import dialect_insert
 from models.base import utcnow
 from models.idempotency import DONE, IN_PROGRESS, IdempotencyKey
 
@@ -56,7 +56,7 @@ def claim_key(
     """Claim `key` for `caller`'s request, or say what the first request with it gave.
     The caller commits a fresh claim before doing the work (commit_early)."""
     now = now or utcnow()
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    insert = dialect_insert(session)
     for _ in range(2):
         key_id = session.scalar(
             insert(IdempotencyKey)

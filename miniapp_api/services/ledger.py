@@ -41,11 +41,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from miniapp_api.errors import Conflict, NotFound
 from miniapp_api.metrics import BOOKINGS, count_on_commit
+from miniapp_api.services.dialect import dialect_insert
 from miniapp_api.services.reversals import ReversalRefused as ReversalRefused  # re-exported
 from miniapp_api.services.reversals import reversal_refusals
 from models.base import utcnow
@@ -280,7 +280,7 @@ def _insert_entries(session: Session, chunk: list[NewEntry], earlier_ids: list[i
         for entry in chunk
     ]
     statement = (
-        _dialect_insert(session)(table)
+        dialect_insert(session)(table)
         .values(rows)
         .on_conflict_do_nothing(index_elements=["source", "reference"])
         .returning(table.c.id, table.c.source, table.c.reference)
@@ -309,7 +309,7 @@ def _add_to_totals(session: Session, changes: dict[tuple[int, int, int, str], li
         for (_, unit_id, year, source), (own, subtree) in sorted(changes.items())
     ]
     table = UnitTotal.__table__
-    insert = _dialect_insert(session)
+    insert = dialect_insert(session)
     for start in range(0, len(rows), _UPSERT_CHUNK):
         statement = insert(table).values(rows[start : start + _UPSERT_CHUNK])
         statement = statement.on_conflict_do_update(
@@ -343,15 +343,6 @@ def _totals_slot(session: Session) -> int:
     session.execute(select(func.pg_advisory_xact_lock(_SLOT_LOCK_CLASS, slots[0])))
     session.info[_SLOT_KEY] = (transaction, slots[0])
     return slots[0]
-
-
-def _dialect_insert(session: Session):
-    name = session.get_bind().dialect.name
-    if name == "postgresql":
-        return postgresql.insert
-    if name == "sqlite":
-        return sqlite.insert
-    raise RuntimeError(f"the ledger needs PostgreSQL or SQLite, not {name}")
 
 
 def _check(source: str, amount: int, occurred_at: datetime, reference: str) -> None:

@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from functools import cache
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Update, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from miniapp_api.errors import Conflict, NotFound
@@ -89,11 +91,58 @@ def lock_order(session: Session, order_no: str) -> Order:
     return order
 
 
+# what a payment writes on the order besides its status
+_PAYMENT_COLUMNS = ("transaction_id", "paid_at")
+
+
+def _payment(transaction_id: str | None, paid_at: datetime) -> dict[str, Any]:
+    return dict(zip(_PAYMENT_COLUMNS, (transaction_id, paid_at), strict=True))
+
+
 def mark_paid(order: Order, *, transaction_id: str | None, paid_at: datetime) -> None:
     """A verified payment (or a voucher-only order) makes a pending order paid."""
     move(order, "pay")
-    order.transaction_id = transaction_id
-    order.paid_at = paid_at
+    for name, value in _payment(transaction_id, paid_at).items():
+        setattr(order, name, value)
+
+
+def pay_if_pending(
+    session: Session, order_no: str, *, transaction_id: str, amount: int, paid_at: datetime
+) -> bool:
+    """`record_verified_payment`'s usual case in one conditional UPDATE, without reading the
+    order first: an order still pending, with no payment yet and `amount` as its cash part,
+    becomes paid ("pay" in `TRANSITIONS`, with what `mark_paid` writes). False, changing
+    nothing, in every other case (an unknown order, another amount, a duplicate, a cancelled
+    order): the caller then locks the order and goes the whole way. A concurrent transition
+    holds the row; the UPDATE waits for it and then sees the order as that one left it."""
+    paid = session.execute(
+        _pay_if_pending(),
+        {"number": order_no, "amount": amount}
+        | {f"new_{name}": value for name, value in _payment(transaction_id, paid_at).items()},
+    )
+    if paid.rowcount != 1:
+        return False
+    log.info("order %s paid", order_no)
+    return True
+
+
+@cache
+def _pay_if_pending() -> Update:
+    # built once (every notification runs it): building costs more CPU than running it
+    ((source, target),) = TRANSITIONS["pay"].items()
+    column = Order.__table__.c
+    written = {name: bindparam(f"new_{name}", type_=column[name].type) for name in _PAYMENT_COLUMNS}
+    return (
+        update(Order)
+        .where(
+            Order.order_no == bindparam("number"),
+            Order.status == source,
+            Order.transaction_id.is_(None),
+            Order.cash_amount == bindparam("amount"),
+        )
+        .values(status=target, **written)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def record_verified_payment(

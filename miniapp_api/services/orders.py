@@ -11,10 +11,15 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, contains_eager, joinedload, selectinload
+from sqlalchemy import Insert, Row, Select, bindparam, insert, select
+from sqlalchemy.orm import (
+    Session,
+    joinedload,
+    make_transient_to_detached,
+    selectinload,
+)
 
 from miniapp_api.errors import Conflict, DomainError, Forbidden, InvalidRequest
 from miniapp_api.paging import ID, decode_cursor, page_of
@@ -22,6 +27,7 @@ from miniapp_api.services import payments
 from miniapp_api.services.addresses import own_address
 from miniapp_api.services.audit import record_admin_action
 from miniapp_api.services.catalog import take_stock
+from miniapp_api.services.dialect import dialect_insert_for
 from miniapp_api.services.order_states import (
     OrderNotFound,
     lock_order,
@@ -107,7 +113,7 @@ def place_order(
         raise InvalidRequest(details={"items": ["同一规格请合并为一行"]})
     address = own_address(session, employee_id, address_id)
     skus = _skus_on_shelf(session, [line.sku_id for line in lines])
-    if len({sku.product.supplier_id for sku in skus.values()}) > 1:
+    if len({sku.supplier_id for sku in skus.values()}) > 1:
         raise MixedSuppliers(details={"sku_ids": sorted(skus)})
     total = sum(skus[line.sku_id].price * line.quantity for line in lines)
     if total > MAX_CASH_AMOUNT and not voucher_ids:
@@ -115,7 +121,7 @@ def place_order(
     unit, reason = counting_unit(session, employee_id, now)
     order = Order(
         employee_id=employee_id,
-        supplier_id=next(iter(skus.values())).product.supplier_id,
+        supplier_id=next(iter(skus.values())).supplier_id,
         unit_id=unit.id if unit else None,
         unit=unit,
         unit_reason=reason,
@@ -130,7 +136,7 @@ def place_order(
             OrderItem(
                 sku_id=line.sku_id,
                 product_id=skus[line.sku_id].product_id,
-                title=skus[line.sku_id].product.title,
+                title=skus[line.sku_id].title,
                 spec=skus[line.sku_id].spec,
                 price=skus[line.sku_id].price,
                 quantity=line.quantity,
@@ -173,16 +179,10 @@ def detach_placed(session: Session, order: Order) -> None:
     session.expunge(order)
 
 
-def _skus_on_shelf(session: Session, sku_ids: list[int]) -> dict[int, Sku]:
-    skus = {
-        sku.id: sku
-        for sku in session.scalars(
-            select(Sku)
-            .join(Product)
-            .where(Sku.id.in_(sku_ids), Product.on_shelf.is_(True))
-            .options(contains_eager(Sku.product))
-        )
-    }
+def _skus_on_shelf(session: Session, sku_ids: list[int]) -> dict[int, Row]:
+    """What an order copies of each SKU on shelf (id, product_id, spec, price, and the
+    product's title and supplier_id), by id; 422 `sku_unavailable` naming the others."""
+    skus = {sku.id: sku for sku in session.execute(_skus_on_shelf_statement(), {"ids": sku_ids})}
     missing = [sku_id for sku_id in sku_ids if sku_id not in skus]
     if missing:
         raise InvalidRequest("sku_unavailable", "商品不存在或已下架", details={"sku_ids": missing})
@@ -190,16 +190,68 @@ def _skus_on_shelf(session: Session, sku_ids: list[int]) -> dict[int, Sku]:
 
 
 def _insert_with_fresh_number(session: Session, order: Order, now: datetime) -> None:
+    """Insert the order under a fresh order number, and its items, without the unit of work:
+    the order by `INSERT ... ON CONFLICT (order_no) DO NOTHING RETURNING id` (a number already
+    taken inserts nothing and the next one is tried, so no SAVEPOINT is needed), the items in
+    one statement. The order and its items then join the session as rows just loaded, so that
+    what changes on them later in the transaction (vouchers, a voucher-only payment) is
+    flushed as an UPDATE."""
+    order.updated_at = now
+    row = {
+        column.key: getattr(order, column.key)
+        for column in Order.__table__.columns
+        if column.key not in ("id", "order_no")
+    }
+    for key, value in row.items():  # every column set: the loaded row has nothing to fetch
+        setattr(order, key, value)
+    statement = _order_insert(session.get_bind().dialect.name)
     for _ in range(_ORDER_NO_ATTEMPTS):
-        order.order_no = new_order_no(now)
-        try:
-            with session.begin_nested():
-                session.add(order)
-                session.flush()
-            return
-        except IntegrityError:
-            continue
-    raise RuntimeError("no free order number after several attempts")
+        order_no = new_order_no(now)
+        order_id = session.scalar(statement, row | {"order_no": order_no})
+        if order_id is not None:
+            break
+    else:
+        raise RuntimeError("no free order number after several attempts")
+    order.id, order.order_no = order_id, order_no
+    rows = [
+        {column.key: getattr(item, column.key) for column in _ITEM_COLUMNS} | {"order_id": order_id}
+        for item in order.items
+    ]
+    item_ids = session.scalars(_items_insert(), rows).all()
+    for item, item_id in zip(order.items, item_ids, strict=True):
+        item.id, item.order_id = item_id, order_id
+        make_transient_to_detached(item)
+    make_transient_to_detached(order)
+    session.add(order)
+
+
+# Built once each (every order runs them): building a statement costs more CPU than running it.
+@cache
+def _skus_on_shelf_statement() -> Select:
+    return (
+        select(Sku.id, Sku.product_id, Sku.spec, Sku.price, Product.title, Product.supplier_id)
+        .join(Product)
+        .where(Sku.id.in_(bindparam("ids", expanding=True)), Product.on_shelf.is_(True))
+    )
+
+
+@cache
+def _order_insert(dialect: str) -> Insert:
+    orders = Order.__table__
+    return (
+        dialect_insert_for(dialect)(orders)
+        .on_conflict_do_nothing(index_elements=["order_no"])
+        .returning(orders.c.id)
+    )
+
+
+@cache
+def _items_insert() -> Insert:
+    items = OrderItem.__table__
+    return insert(items).returning(items.c.id, sort_by_parameter_order=True)
+
+
+_ITEM_COLUMNS = [column for column in OrderItem.__table__.columns if column.key != "id"]
 
 
 def own_order(session: Session, employee_id: int, order_no: str) -> Order:

@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import case, func, select, text, update
+from sqlalchemy import Select, bindparam, case, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -183,16 +184,25 @@ def binding_history(session: Session, employee: Employee) -> list[UnitBinding]:
 def unit_bound_at(session: Session, employee_id: int, moment: datetime) -> Unit | None:
     """The unit the employee was bound to at `moment` (rule 2), or None."""
     binding = session.scalars(
+        _binding_at(), {"employee_id": employee_id, "moment": moment}
+    ).one_or_none()
+    return binding.unit if binding else None
+
+
+@cache
+def _binding_at() -> Select:
+    # built once (every order runs it): building a statement costs more CPU than running it
+    moment = bindparam("moment", type_=UnitBinding.bound_from.type)
+    return (
         select(UnitBinding)
         .where(
-            UnitBinding.employee_id == employee_id,
+            UnitBinding.employee_id == bindparam("employee_id"),
             UnitBinding.bound_from <= moment,
             (UnitBinding.bound_to.is_(None)) | (UnitBinding.bound_to > moment),
         )
         .order_by(UnitBinding.bound_from.desc())
         .limit(1)
-    ).one_or_none()
-    return binding.unit if binding else None
+    )
 
 
 def children_of(session: Session, unit: Unit, *, after_id: int | None, limit: int) -> list[Unit]:

@@ -3,13 +3,16 @@ shipped by its supplier, received, and counted to the unit (rules 1-3, 5)."""
 
 from __future__ import annotations
 
+import re
 import threading
 
 import pytest
+from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
+from miniapp_api.services import orders as orders_service
 from miniapp_api.services.units import bind_employee
-from models import db
+from models import Order, db
 from models.admin import PLATFORM_ADMIN, SUPPLIER
 from models.calendar import current_year
 from tests.factories import admin_headers, make_admin, make_supplier, make_unit
@@ -65,6 +68,7 @@ def test_an_order_counts_to_the_unit_once_received(client, live_notify):
     assert sent["delivered"] and sent["status"] == 200 and "SUCCESS" in sent["body"]
     no = order["order_no"]
     assert client.get(f"{ORDERS}/{no}", headers=buyer.headers).get_json()["status"] == "paid"
+    assert re.fullmatch(r"4200\d{24}", order_row(no).transaction_id or "")  # as WeChat's
     assert _unit_personal(client, unit, platform) == "0.00"
 
     shipped = client.post(
@@ -86,6 +90,39 @@ def test_the_stock_shown_is_what_is_left_after_held_orders(client):
     placed(client, buyer, sku.id, quantity=3)
     db.session.expire_all()
     assert sku.stock == 2
+
+
+def test_a_taken_order_number_is_drawn_again(client, monkeypatch):
+    buyer = make_buyer()
+    sku = make_sku(price=10_00, stock=5)
+    first = placed(client, buyer, sku.id)["order"]["order_no"]
+    fresh = first[:-8] + ("00000000" if first[-8:] != "00000000" else "00000001")
+    drawn = iter([first, first, fresh])
+    monkeypatch.setattr(orders_service, "new_order_no", lambda now: next(drawn))
+
+    second = placed(client, buyer, sku.id, quantity=2)["order"]
+
+    assert second["order_no"] == fresh and second["total_amount"] == "20.00"
+    assert [item["quantity"] for item in second["items"]] == [2]
+    row = order_row(fresh)
+    assert [(item.sku_id, item.quantity) for item in row.items] == [(sku.id, 2)]
+    assert order_row(first).total_amount == 10_00  # the first order is untouched
+    db.session.expire_all()
+    assert sku.stock == 2
+
+
+def test_no_free_order_number_places_nothing(client, monkeypatch):
+    buyer = make_buyer()
+    sku = make_sku(stock=5)
+    taken = placed(client, buyer, sku.id)["order"]["order_no"]
+    monkeypatch.setattr(orders_service, "new_order_no", lambda now: taken)
+
+    assert place(client, buyer, sku.id).status_code == 500  # five draws, all taken
+
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(Order)) == 1
+    db.session.expire_all()
+    assert sku.stock == 4
 
 
 def test_too_little_stock_is_409_naming_the_sku(client):

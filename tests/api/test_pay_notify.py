@@ -8,6 +8,7 @@ from datetime import UTC
 from sqlalchemy import func, select
 
 from models import Entry, db
+from models.calendar import CHINA
 from tests.conftest import TEST_PAY_KEY
 from tests.order_factories import (
     make_buyer,
@@ -17,6 +18,7 @@ from tests.order_factories import (
     order_row,
     placed,
 )
+from wx_client.pay import parse_xml
 
 
 def _placed_order(client, price: int = 12_50) -> str:
@@ -48,6 +50,25 @@ def test_the_same_notification_ten_times_is_counted_once(client):
     assert [notify(client, body) for _ in range(10)] == ["SUCCESS"] * 10
     order = order_row(no)
     assert order.status == "paid" and order.transaction_id == "4200000002"
+
+
+def test_a_second_transaction_for_a_paid_order_changes_nothing(client):
+    no = _placed_order(client)
+    first = order_row(no)
+    assert notify(client, notification(no, 12_50, transaction_id="4200000010")) == "SUCCESS"
+    paid_at = order_row(no).paid_at
+    assert notify(client, notification(no, 12_50, transaction_id="4200000011")) == "SUCCESS"
+    order = order_row(no)
+    assert order.status == "paid" and order.transaction_id == "4200000010"
+    assert order.paid_at == paid_at and first.id == order.id
+
+
+def test_a_verified_notification_keeps_wechats_payment_time(client):
+    no = _placed_order(client)
+    body = notification(no, 12_50, transaction_id="4200000012")
+    assert notify(client, body) == "SUCCESS"
+    sent = parse_xml(body)["time_end"]  # type: ignore[index]
+    assert order_row(no).paid_at.astimezone(CHINA).strftime("%Y%m%d%H%M%S") == sent
 
 
 def test_a_wrong_amount_changes_nothing(client):

@@ -87,19 +87,32 @@ def test_a_busy_wechat_is_unavailable_and_a_refused_refund_is_rejected(fake):
 
 def test_the_pay_client_reads_proxy_settings_once_as_requests_would(monkeypatch):
     from wx_client.pay import WeChatPayV2
+    from wx_client.transport import KeptAliveTransport
 
     monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
     monkeypatch.setenv("NO_PROXY", "")
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/certs/company-ca.pem")
     gateway = WeChatPayV2(appid="wx1", mch_id="1900000109", api_key="k" * 32, notify_url="x")
-    session = gateway._pay._http
-    assert session.proxies["https"] == "http://proxy.example:3128"
-    assert session.verify == "/etc/ssl/certs/company-ca.pem"
-    assert session.trust_env is False
+    transport = gateway._pay._http
+    assert isinstance(transport, KeptAliveTransport)
+    assert transport.proxies["https"] == "http://proxy.example:3128"
+    assert transport.verify == "/etc/ssl/certs/company-ca.pem"
 
     monkeypatch.setenv("NO_PROXY", "api.mch.weixin.qq.com")
     bypassing = WeChatPayV2(appid="wx1", mch_id="1900000109", api_key="k" * 32, notify_url="x")
     assert bypassing._pay._http.proxies == {}
+
+
+def test_a_proxy_the_transport_does_not_speak_keeps_wechatpys_session(monkeypatch):
+    from wx_client.pay import WeChatPayV2
+
+    monkeypatch.setenv("HTTPS_PROXY", "socks5://proxy.example:1080")
+    monkeypatch.setenv("NO_PROXY", "")
+    gateway = WeChatPayV2(appid="wx1", mch_id="1900000109", api_key="k" * 32, notify_url="x")
+    session = gateway._pay._http
+    assert isinstance(session, requests.Session)
+    assert session.proxies["https"] == "socks5://proxy.example:1080"
+    assert session.trust_env is False
 
 
 def test_calls_to_the_fake_share_one_kept_alive_connection(fake):
