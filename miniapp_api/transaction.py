@@ -35,6 +35,8 @@ the error it is (503, see error_handlers.py).
 from __future__ import annotations
 
 import logging
+import random
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -54,6 +56,8 @@ _irreversible: ContextVar[bool] = ContextVar("miniapp_irreversible", default=Fal
 _READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # PostgreSQL aborted the transaction only because of another one: running it again may pass.
 RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})
+# how long a rerun waits after the rollback, drawn at random (see run_retrying_once)
+RETRY_PAUSE_SECONDS = (0.02, 0.1)
 log = logging.getLogger("miniapp.transaction")
 
 
@@ -136,7 +140,12 @@ def is_retryable(error: BaseException) -> bool:
 def run_retrying_once(work: Callable[[], Any], rollback: Callable[[], None], what: str) -> Any:
     """Run `work()`; when it fails with a deadlock or serialization failure before anything
     irreversible happened, roll back and run it once more. The one retry policy of requests
-    and job steps."""
+    and job steps.
+
+    The rerun waits a moment after the rollback (`RETRY_PAUSE_SECONDS`): the transaction that
+    won must first take the row it was waiting for. A rerun at once could take that row
+    itself (a row whose last updater aborted is free to the first who asks, ahead of the
+    waiter) and deadlock with the same partner again."""
     for attempt in (1, 2):
         token = _irreversible.set(False)
         try:
@@ -146,6 +155,7 @@ def run_retrying_once(work: Callable[[], Any], rollback: Callable[[], None], wha
                 raise
             rollback()
             log.warning("%s: %s, run once more", what, error.orig.sqlstate)  # type: ignore[union-attr]
+            time.sleep(random.uniform(*RETRY_PAUSE_SECONDS))
         finally:
             _irreversible.reset(token)
     raise AssertionError("unreachable")  # pragma: no cover

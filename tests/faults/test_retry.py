@@ -124,3 +124,29 @@ def test_a_deadlock_after_something_irreversible_is_not_run_again():
         run_retrying_once(work, db.session.rollback, "irreversible")
     db.session.rollback()
     assert calls == [1]
+
+
+def test_the_rerun_waits_a_moment_after_the_rollback(monkeypatch):
+    """The loser lets go of its rows first, then gives the winner time to take the row it was
+    waiting for: rerunning at once could take that row first and deadlock again."""
+    import miniapp_api.transaction as transaction
+
+    events: list[str] = []
+    monkeypatch.setattr(
+        transaction.time, "sleep", lambda seconds: events.append(f"pause {seconds}")
+    )
+
+    def work() -> str:
+        events.append("work")
+        if events.count("work") == 1:
+            db.session.execute(text("DO $$ BEGIN RAISE EXCEPTION USING ERRCODE = '40P01'; END $$"))
+        return "done"
+
+    def rollback() -> None:
+        events.append("rollback")
+        db.session.rollback()
+
+    assert run_retrying_once(work, rollback, "pause") == "done"
+    assert events[:2] == ["work", "rollback"] and events[3] == "work"
+    low, high = transaction.RETRY_PAUSE_SECONDS
+    assert events[2].startswith("pause ") and low <= float(events[2].split()[1]) <= high
