@@ -28,6 +28,8 @@ import select
 import socket
 import ssl
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from urllib.parse import unquote, urlsplit
 
 import requests
@@ -91,33 +93,15 @@ class KeptAliveTransport:
         fresh = connection is None
         if connection is None:
             connection = self._connect(target.scheme, target.hostname, port, proxy, cert, timeout)
-        try:
+        with _as_requests_errors(connection, target.netloc, connecting=True):
             if fresh:
                 connection.connect()
             else:
                 connection.sock.settimeout(timeout)  # type: ignore[union-attr]
-        except TimeoutError as exc:
-            connection.close()
-            raise requests.ConnectTimeout(f"connecting to {target.netloc}: {exc}") from exc
-        except ssl.SSLError as exc:
-            connection.close()
-            raise requests.exceptions.SSLError(str(exc)) from exc
-        except (OSError, http.client.HTTPException) as exc:
-            connection.close()
-            raise requests.ConnectionError(f"connecting to {target.netloc}: {exc}") from exc
-        try:
+        with _as_requests_errors(connection, target.netloc, connecting=False):
             connection.request(method.upper(), path, body=body, headers=sent)
             answer = connection.getresponse()
             content = answer.read()
-        except TimeoutError as exc:
-            connection.close()
-            raise requests.ReadTimeout(f"{target.netloc} did not answer in time") from exc
-        except ssl.SSLError as exc:
-            connection.close()
-            raise requests.exceptions.SSLError(str(exc)) from exc
-        except (OSError, http.client.HTTPException) as exc:
-            connection.close()
-            raise requests.ConnectionError(f"{target.netloc}: {exc!r}") from exc
         if answer.will_close:
             connection.close()
         else:
@@ -217,3 +201,25 @@ def _proxy_auth(proxy: str) -> dict[str, str]:
 def _certifi_bundle() -> str:
     """The CA bundle requests verifies with when told nothing else."""
     return requests.utils.DEFAULT_CA_BUNDLE_PATH
+
+
+@contextmanager
+def _as_requests_errors(
+    connection: http.client.HTTPConnection, netloc: str, *, connecting: bool
+) -> Iterator[None]:
+    """What failed on `connection` (which is then closed) as the exception requests would
+    raise: a timeout while connecting or while waiting for the answer, TLS, anything else."""
+    try:
+        yield
+    except TimeoutError as exc:
+        connection.close()
+        if connecting:
+            raise requests.ConnectTimeout(f"connecting to {netloc}: {exc}") from exc
+        raise requests.ReadTimeout(f"{netloc} did not answer in time") from exc
+    except ssl.SSLError as exc:
+        connection.close()
+        raise requests.exceptions.SSLError(str(exc)) from exc
+    except (OSError, http.client.HTTPException) as exc:
+        connection.close()
+        where = f"connecting to {netloc}: {exc}" if connecting else f"{netloc}: {exc!r}"
+        raise requests.ConnectionError(where) from exc
