@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import importlib.util
 import logging
-import os
 import sys
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
@@ -28,7 +27,7 @@ from wechatpy.pay.utils import calculate_signature, dict_to_xml
 
 from models.calendar import CHINA
 from wx_client import WxError, WxUnavailable
-from wx_client.transport import KeptAliveTransport
+from wx_client.transport import KeptAliveTransport, environment_settings
 
 log = logging.getLogger("miniapp.wx_pay")
 # The largest notification we read: WeChat's are about 1 KB.
@@ -57,8 +56,7 @@ def read_environment_once(session: requests.Session, base_url: str) -> None:
     CURL_CA_BUNDLE), and the session stops reading them: a change to the environment takes
     effect at the next start, as every other setting. For the proxies `KeptAliveTransport`
     does not speak, where wechatpy's session stays."""
-    session.proxies = requests.utils.get_environ_proxies(base_url)
-    bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+    session.proxies, bundle = environment_settings(base_url)
     if bundle:
         session.verify = bundle
     session.trust_env = False

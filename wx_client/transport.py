@@ -58,11 +58,10 @@ class KeptAliveTransport:
         REQUESTS_CA_BUNDLE, else CURL_CA_BUNDLE); None when the proxy is one this transport
         does not speak."""
 
-        proxies = requests.utils.get_environ_proxies(base_url)
+        proxies, bundle = environment_settings(base_url)
         proxy = requests.utils.select_proxy(base_url, proxies)
         if proxy and urlsplit(proxy).scheme != "http":
             return None
-        bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
         return cls(proxies=proxies, verify=bundle or True)
 
     def request(
@@ -180,6 +179,15 @@ class KeptAliveTransport:
             context.load_cert_chain(*cert)
         with self._lock:
             return self._contexts.setdefault(cert, context)
+
+
+def environment_settings(base_url: str) -> tuple[dict[str, str], str | None]:
+    """The proxies and the CA bundle the environment names for `base_url`, as requests reads
+    them: HTTP(S)_PROXY unless NO_PROXY names the host; REQUESTS_CA_BUNDLE, else
+    CURL_CA_BUNDLE (None: the default bundle)."""
+    proxies = requests.utils.get_environ_proxies(base_url)
+    bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+    return proxies, bundle or None
 
 
 def _readable(sock: socket.socket) -> bool:
