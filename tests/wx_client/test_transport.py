@@ -209,3 +209,34 @@ def test_a_kept_connection_is_checked_even_on_a_descriptor_above_1024():
         for sock in filler:
             sock.close()
         resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+
+def test_the_fake_answers_without_waiting_for_the_client_to_acknowledge_its_headers(monkeypatch):
+    """The fake's server writes an answer's headers and body apart: the same delay, the other
+    way, unless its connections send at once."""
+    from wx_client.fake_server import KeepAliveHandler, make_keep_alive_server
+
+    nodelay: list[int] = []
+    setup = KeepAliveHandler.setup
+
+    def recording_setup(handler: KeepAliveHandler) -> None:
+        setup(handler)
+        nodelay.append(handler.connection.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+
+    monkeypatch.setattr(KeepAliveHandler, "setup", recording_setup)
+
+    def app(environ, start_response):
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [environ["wsgi.input"].read()]
+
+    server = make_keep_alive_server("127.0.0.1", 0, app)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        answer = KeptAliveTransport().request(
+            "post", f"http://127.0.0.1:{server.server_port}/x", data=b"hello", timeout=5
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert answer.text == "hello"
+    assert len(nodelay) == 1 and nodelay[0] != 0
