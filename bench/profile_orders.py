@@ -19,6 +19,7 @@ import cProfile
 import logging
 import os
 import pstats
+import resource
 import secrets
 import statistics
 import subprocess
@@ -42,6 +43,15 @@ def main() -> None:
     parser.add_argument("--statements", action="store_true", help="print one pair's SQL")
     parser.add_argument("--database-url", default=POSTGRES_URL)
     parser.add_argument("--dump", help="also write the cProfile stats to this file")
+    parser.add_argument(
+        "--exec-pairs",
+        type=int,
+        metavar="N",
+        help="only run N pairs and stop, POST /orders then the notifications, each loop under "
+        "sys.call_tracing: under valgrind --tool=callgrind --toggle-collect=sys_call_tracing "
+        "--dump-after=sys_call_tracing the two loops' instructions land in two dumps (the "
+        "notifications are signed outside them), the same count whatever else the machine runs",
+    )
     parser.add_argument(
         "--pyinstrument", action="store_true", help="a wall-clock call tree instead of cProfile"
     )
@@ -145,6 +155,16 @@ def run(args, plan: dict) -> None:
     for n in range(30):  # warm up: imports, compiled statement caches, the pool
         notify(notification(place(n)))
 
+    if args.exec_pairs:
+        # sys.call_tracing runs each loop through a C function nothing else here calls, for
+        # callgrind's --toggle-collect (exec would also count every module imported)
+        placed: list[dict] = []
+        sys.call_tracing(lambda: placed.extend(place(n) for n in range(args.exec_pairs)), ())
+        bodies = [notification(order) for order in placed]
+        sys.call_tracing(lambda: [notify(body) for body in bodies], ())
+        print(f"ran {args.exec_pairs} pairs under sys.call_tracing")
+        return
+
     statements.clear()
     order = place(0)
     placing = list(statements)
@@ -159,6 +179,7 @@ def run(args, plan: dict) -> None:
                 print("   ", " ".join(statement.split())[:160])
 
     cpu: dict[str, list[float]] = {"place": [], "notify": []}
+    usage = resource.getrusage(resource.RUSAGE_SELF)
     for n in range(args.n):
         started = time.process_time()
         order = place(n)
@@ -168,6 +189,9 @@ def run(args, plan: dict) -> None:
         notify(body)
         cpu["place"].append(halfway - started)
         cpu["notify"].append(time.process_time() - signed)
+    after = resource.getrusage(resource.RUSAGE_SELF)
+    system, user = after.ru_stime - usage.ru_stime, after.ru_utime - usage.ru_utime
+    print(f"of which in the kernel (sockets, round trips): {100 * system / (system + user):.0f} %")
     print(
         "app CPU ms per pair, no profiler (test client: no HTTP parsing): "
         f"POST /orders {1000 * statistics.fmean(cpu['place']):.2f}, "
