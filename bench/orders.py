@@ -3,17 +3,41 @@ the bare Flask endpoint, in the same run (issue 13).
 
     python bench/orders.py                 # PostgreSQL, 20 s of load
     python bench/orders.py --duration 5
+    BENCH_ORDERS_PORT=18190 python bench/orders.py   # ports 18190-18192, to run beside another
 
-gunicorn serves the app with the Procfile's settings on PostgreSQL, the fake WeChat runs as
-its own process (`python -m wx_client.fake`), and 32 client threads each repeat one *pair*:
-`POST /orders` (the service opens WeChat's prepaid order at the fake) and
-`POST /__fake__/pay/{order_no}/notify` (the fake sends the signed notification back to the
-service and waits for its answer). Before the timed run every thread also tries once for a
-SKU with only 10 units left, so the last units are fought over. The bare endpoint is loaded
-with wrk from 32 connections; the two cases take turns in slices (--rounds). Afterwards
-every paid order is shipped, the auto-completion job counts them (`miniapp jobs run-once
---now` eleven days on), and `miniapp totals verify` must agree; no SKU may have sold more
-than it had.
+gunicorn serves the app with the Procfile's settings on PostgreSQL (BENCH_ORDERS_POSTGRES_URL),
+and the fake WeChat runs as its own process (`python -m wx_client.fake`). A *pair* is what the
+issue names it: two requests to the service, one to the fake WeChat and its notification back.
+wrk sends only `POST /orders` from 32 connections (bench/wrk_orders.lua: each request one unit
+of a SKU for a buyer, drawn among the prepared ones: 64 buyers with their token and address, 39
+SKUs), and the service opens WeChat's prepaid order at the fake; the fake, started with
+`--pay-after` (0.05 s), then pays every order it opened by itself, as WeChat does once the payer
+has paid: it sends the signed SUCCESS notification to the service
+from its sender threads and counts the ones answered SUCCESS (`GET /__fake__/pay/delivered`).
+A pair counts once its notification was answered SUCCESS. A notification waits in gunicorn's
+queue as long as an order does, so about as many are in flight as there are connections; the
+fake has twice that many senders (`--senders`), so that a sender is never what holds one back
+(the output says how late the senders started, on average, after a notification was due).
+wrk's CPU is counted to the client, with this process's (it only reads the fake's counts).
+
+Pairs/s of a slice is the rate at which notifications were answered SUCCESS in its steady part:
+from `--settle` (1 s) after the slice starts to its end. In the first moments no notification is
+due yet and the service does orders only; at the end the last notifications come after wrk has
+stopped. In between, every order placed is paid 0.05 s plus a round trip later, so the rate of
+completed pairs is the rate of orders (both are printed). After each slice the bench waits until
+the fake has nothing pending and the service has stopped opening orders (a request wrk left in
+flight still completes), so every slice's orders are paid within it: the CPU of each side is
+taken over the slice and that wait, divided by every pair the slice completed.
+
+Before the timed run, 32 buyers try at once for a SKU with only 10 units left, so the last
+units are fought over (those orders are paid by the fake too). The bare endpoint is loaded with
+wrk from 32 connections; the two cases take turns in slices (--rounds). Afterwards every paid
+order is shipped, the auto-completion job counts them (`miniapp jobs run-once --now` eleven
+days on), and `miniapp totals verify` must agree; no SKU may have sold more than it had.
+`--client http.client` (or `requests`) drives the pairs the way the bench did before: 32 client
+threads each send `POST /orders` and then `POST /__fake__/pay/{order_no}/notify` to the fake's
+control path, which sends the notification and waits for the answer (a third request, and the
+client's own CPU, on the two cores the service needs).
 Target: pairs/s at least 0.04 times the bare endpoint's requests/s.
 """
 
@@ -24,6 +48,7 @@ import http.client
 import json
 import os
 import random
+import re
 import statistics
 import subprocess
 import sys
@@ -42,12 +67,21 @@ sys.path.insert(0, str(BENCH))
 sys.path.insert(0, str(ROOT))
 
 from browse import procfile_settings, start_gunicorn, stop, wrk  # noqa: E402
-from databases import PRODUCTION_SETTINGS, complete_and_verify, fake_wechat_settings  # noqa: E402
+from databases import (  # noqa: E402
+    PRODUCTION_SETTINGS,
+    complete_and_verify,
+    fake_wechat_settings,
+    require_wrk,
+)
 
 POSTGRES_URL = os.environ.get(
     "BENCH_ORDERS_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/orders_bench_db"
 )
-APP_PORT, BARE_PORT, FAKE_PORT = 18090, 18091, 18092
+# BENCH_ORDERS_PORT moves all three (the app, the bare app, the fake WeChat), and the files the
+# run writes under bench/out/ are named after it, so that two runs never collide
+APP_PORT = int(os.environ.get("BENCH_ORDERS_PORT", "18090"))
+BARE_PORT, FAKE_PORT = APP_PORT + 1, APP_PORT + 2
+RUN = "" if APP_PORT == 18090 else f"-{APP_PORT}"
 SETTINGS = {
     **PRODUCTION_SETTINGS,
     **fake_wechat_settings(APP_PORT, FAKE_PORT),
@@ -94,27 +128,35 @@ def machine_busy() -> tuple[float, float]:
 
 class CpuMeter:
     """CPU seconds used so far by each side of the load: the service (gunicorn's master and
-    workers), the fake WeChat, this client, PostgreSQL's backends of the bench database, and
-    the whole machine (anyone else's work included)."""
+    workers), the fake WeChat, the client (this process, and wrk when it drives the load:
+    the children this process has waited for), PostgreSQL's backends of the bench database,
+    and the whole machine (anyone else's work included)."""
 
-    def __init__(self, service: int, fake: int, database_url: str) -> None:
-        self.service, self.fake, self.database_url = service, fake, database_url
+    def __init__(self, service: int, fake: int, database_url: str, client: str) -> None:
+        from sqlalchemy import create_engine
+
+        self.service, self.fake, self.client = service, fake, client
+        # one connection for the look-ups, excluded from what it finds
+        self.engine = create_engine(database_url, pool_size=1)
         self.used: dict[str, float] = {}
         self.pairs = 0
 
     def snapshot(self) -> dict[str, object]:
+        postgres = {pid: cpu_seconds([pid]) for pid in postgres_backends(self.engine)}
         busy, total = machine_busy()
+        children = os.times()
         return {
             "service": cpu_seconds(process_tree(self.service)),
             "fake": cpu_seconds(process_tree(self.fake)),
-            "client": time.process_time(),
-            "postgres": {pid: cpu_seconds([pid]) for pid in postgres_backends(self.database_url)},
+            "client": time.process_time() + children.children_user + children.children_system,
+            "wrk": children.children_user + children.children_system,
+            "postgres": postgres,
             "machine": busy,
             "machine_all": total,
         }
 
     def add(self, before: dict, after: dict, pairs: int) -> None:
-        for side in ("service", "fake", "client", "machine", "machine_all"):
+        for side in ("service", "fake", "client", "wrk", "machine", "machine_all"):
             self.used[side] = self.used.get(side, 0.0) + after[side] - before[side]
         postgres = sum(
             seconds - before["postgres"].get(pid, 0.0) for pid, seconds in after["postgres"].items()
@@ -129,34 +171,39 @@ class CpuMeter:
         busy = self.used["machine"] / self.used["machine_all"]
         bare = {side: 1000 * bare_cpu[side] / bare_cpu["requests"] for side in ("gunicorn", "wrk")}
         ours = sum(per_pair[side] for side in ("service", "fake", "client", "postgres"))
+        client = (
+            f"wrk {per_pair['wrk']:.2f}, this process {per_pair['client'] - per_pair['wrk']:.2f}"
+            if self.client == "wrk"
+            else f"{self.client} threads"
+        )
         return [
             "CPU ms per bare request: gunicorn {gunicorn:.2f}, wrk {wrk:.2f}".format(**bare),
             f"CPU ratio (what pairs/s ÷ bare requests/s comes to when both get the same CPU): "
             f"{(bare['gunicorn'] + bare['wrk']) / ours:.3f}",
-            "CPU ms per pair: service {service:.1f}, fake WeChat {fake:.1f}, client {client:.1f}, "
-            "PostgreSQL {postgres:.1f}; the whole machine {machine:.1f}".format(**per_pair),
+            f"CPU ms per pair: service {per_pair['service']:.1f}, fake WeChat "
+            f"{per_pair['fake']:.1f}, client {per_pair['client']:.1f} ({client}), "
+            f"PostgreSQL {per_pair['postgres']:.1f}; the whole machine {per_pair['machine']:.1f}",
             f"machine busy during the pair slices: {100 * busy:.0f}% of its {os.cpu_count()} cores",
         ]
 
+    def close(self) -> None:
+        self.engine.dispose()
 
-def postgres_backends(database_url: str) -> list[int]:
+
+def postgres_backends(engine) -> list[int]:
     """The PostgreSQL server processes serving the bench database (the app's pooled
-    connections, open once the load has started)."""
-    from sqlalchemy import create_engine, text
+    connections, open once the load has started), but the one asking."""
+    from sqlalchemy import text
 
-    engine = create_engine(database_url)
-    try:
-        with engine.connect() as connection:
-            return list(
-                connection.scalars(
-                    text(
-                        "SELECT pid FROM pg_stat_activity "
-                        "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-                    )
+    with engine.connect() as connection:
+        return list(
+            connection.scalars(
+                text(
+                    "SELECT pid FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
                 )
             )
-    finally:
-        engine.dispose()
+        )
 
 
 def prepare(database_url: str) -> dict:
@@ -247,14 +294,19 @@ class Connection:
         self.connection: http.client.HTTPConnection | None = None
 
     def post(self, path: str, body: dict, headers: dict[str, str]) -> tuple[int, dict]:
+        return self.send("POST", path, json.dumps(body).encode(), headers)
+
+    def get(self, path: str) -> tuple[int, dict]:
+        return self.send("GET", path, None, {})
+
+    def send(
+        self, method: str, path: str, body: bytes | None, headers: dict[str, str]
+    ) -> tuple[int, dict]:
         if self.connection is None:
             self.connection = http.client.HTTPConnection(self.host, self.port, timeout=30)
         try:
             self.connection.request(
-                "POST",
-                path,
-                json.dumps(body).encode(),
-                {"Content-Type": "application/json"} | headers,
+                method, path, body, {"Content-Type": "application/json"} | headers
             )
             response = self.connection.getresponse()
             data = response.read()
@@ -287,6 +339,10 @@ CLIENT_ERRORS = (OSError, http.client.HTTPException, requests.RequestException, 
 
 
 class Load:
+    """Orders placed by client threads; with `pay` (--client http.client or requests, the
+    old way), each thread then has the fake's control path notify the service, a pair at a
+    time."""
+
     def __init__(self, plan: dict, base: str, fake: str, client: str = "http.client") -> None:
         self.plan, self.base, self.fake = plan, base, fake
         self.connect = CLIENTS[client]
@@ -299,11 +355,9 @@ class Load:
         with self.lock:
             self.failures[what] = self.failures.get(what, 0) + 1
 
-    def pair(
-        self, buyer: tuple[str, int], sku_id: int, service: Connection, fake: Connection
-    ) -> bool:
+    def place(self, buyer: tuple[str, int], sku_id: int, service: Connection) -> str | None:
+        """`POST /orders` of one unit: the order number, or None (counted as a failure)."""
         token, address_id = buyer
-        started = time.perf_counter()
         status, placed = service.post(
             "/api/v1/orders",
             {"items": [{"sku_id": sku_id, "quantity": 1}], "address_id": address_id},
@@ -311,8 +365,16 @@ class Load:
         )
         if status != 201 or placed["payment"] is None:
             self._fail(f"place {status}")
+            return None
+        return placed["order"]["order_no"]
+
+    def pair(
+        self, buyer: tuple[str, int], sku_id: int, service: Connection, fake: Connection
+    ) -> bool:
+        started = time.perf_counter()
+        order_no = self.place(buyer, sku_id, service)
+        if order_no is None:
             return False
-        order_no = placed["order"]["order_no"]
         halfway = time.perf_counter()
         _, sent = fake.post(f"/__fake__/pay/{order_no}/notify", {"result": "SUCCESS"}, {})
         with self.lock:
@@ -324,8 +386,19 @@ class Load:
             return False
         return True
 
+    def race(self, threads: int, *, pay: bool) -> None:
+        """Every client at the same moment tries for the nearly sold-out SKU, once (the fake
+        pays the orders placed by itself, unless `pay`)."""
+        self.run(threads, 0, hot=True, pay=pay)
+
     def run(
-        self, threads: int, seconds: float, *, hot: bool = False, meter: CpuMeter | None = None
+        self,
+        threads: int,
+        seconds: float,
+        *,
+        hot: bool = False,
+        pay: bool = True,
+        meter: CpuMeter | None = None,
     ) -> float:
         """Pairs per second from `threads` clients over `seconds` (after, with `hot`, every
         client trying once for the nearly sold-out SKU at the same moment)."""
@@ -342,7 +415,10 @@ class Load:
             barrier.wait()
             if hot:
                 try:
-                    self.pair(buyer, self.plan["hot_sku"], service, fake)
+                    if pay:
+                        self.pair(buyer, self.plan["hot_sku"], service, fake)
+                    else:
+                        self.place(buyer, self.plan["hot_sku"], service)
                 except CLIENT_ERRORS as exc:
                     self._fail(type(exc).__name__)
             barrier.wait()
@@ -369,7 +445,98 @@ class Load:
             worker_thread.join()
         if meter is not None:
             meter.add(before[0], meter.snapshot(), self.pairs)
-        return self.pairs / seconds
+        return self.pairs / seconds if seconds else 0.0
+
+
+class FakePayments:
+    """The fake's payer, as its control path `GET /__fake__/pay/delivered` counts it."""
+
+    def __init__(self, fake: str) -> None:
+        self.connection = Connection(fake)
+
+    def counts(self) -> dict:
+        status, counts = self.connection.get("/__fake__/pay/delivered")
+        if status != 200:
+            raise SystemExit(f"the fake answered GET /__fake__/pay/delivered with {status}")
+        return counts
+
+    def drained(self, quiet: float = 0.25, timeout: float = 120.0) -> dict:
+        """The counts once nothing is pending and no order has been opened for `quiet`
+        seconds (a POST /orders wrk left in flight still opens its order after wrk ends)."""
+        deadline = time.monotonic() + timeout
+        last, since = self.counts(), time.monotonic()
+        while time.monotonic() < deadline:
+            time.sleep(0.05)
+            counts = self.counts()
+            if counts["pending"] or counts["scheduled"] != last["scheduled"]:
+                since = time.monotonic()
+            elif time.monotonic() - since >= quiet:
+                return counts
+            last = counts
+        raise SystemExit(f"the fake's notifications did not drain in {timeout:.0f} s: {last}")
+
+
+class WrkOrders:
+    """The timed load the issue's way: wrk sends `POST /orders` only (bench/wrk_orders.lua,
+    drawing among prepared buyer x SKU lines), the fake pays every order by itself and counts
+    the notifications answered SUCCESS."""
+
+    def __init__(self, plan: dict, base: str, fake: str, settle: float) -> None:
+        self.base, self.settle = base, settle
+        self.payments = FakePayments(fake)
+        self.lines = OUT / f"orders-requests{RUN}.txt"
+        self.lines.write_text(
+            "".join(f"buyer {token} {address_id}\n" for token, address_id in plan["buyers"])
+            + "".join(f"sku {sku}\n" for sku in plan["skus"])
+        )
+        self.failures: dict[str, int] = {}
+        self.latency = {"seconds": 0.0, "count": 0}
+
+    def run(self, seconds: int, connections: int, meter: CpuMeter) -> dict[str, float]:
+        """One slice: pairs/s in its steady part, orders/s (wrk's 2xx answers), and the CPU
+        of the slice and of the wait for its last notifications, over the pairs it made."""
+        start = self.payments.drained()
+        before = meter.snapshot()
+        begun = time.monotonic()
+        wrk = subprocess.Popen(
+            ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s"]
+            + ["-s", str(BENCH / "wrk_orders.lua"), self.base, "--", str(self.lines)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        time.sleep(max(0.0, begun + self.settle - time.monotonic()))
+        steady, steady_at = self.payments.counts(), time.monotonic()
+        output = wrk.communicate()[0]
+        end, end_at = self.payments.counts(), time.monotonic()
+        if wrk.returncode:
+            raise SystemExit(f"wrk failed: {output}")
+        last = self.payments.drained()
+        pairs = last["delivered"] - start["delivered"]
+        meter.add(before, meter.snapshot(), pairs)
+        count = int(re.search(r"^COUNT (\d+)$", output, re.M).group(1))
+        non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+        errors = re.search(
+            r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
+        )
+        for what, number in [
+            ("POST /orders not 2xx", int(non_2xx.group(1)) if non_2xx else 0),
+            ("wrk socket errors", sum(int(x) for x in errors.groups()) if errors else 0),
+            ("notification failed", last["failed"] - start["failed"]),
+        ]:
+            if number:
+                self.failures[what] = self.failures.get(what, 0) + number
+        mean = re.search(r"^MEAN (\d+)$", output, re.M)
+        if mean:
+            self.latency["seconds"] += int(mean.group(1)) / 1e6 * count
+            self.latency["count"] += count
+        answered = count - (int(non_2xx.group(1)) if non_2xx else 0)
+        return {
+            "pairs": (end["delivered"] - steady["delivered"]) / (end_at - steady_at),
+            "orders": answered / seconds,
+            "made": pairs,
+            "drain": time.monotonic() - end_at,
+        }
 
 
 def settle_and_verify(database_url: str, plan: dict) -> list[str]:
@@ -425,49 +592,78 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5, help="slices each case is split into")
     parser.add_argument(
         "--client",
-        choices=sorted(CLIENTS),
-        default="http.client",
-        help="what the 32 client threads send their requests with",
+        choices=["wrk", *sorted(CLIENTS)],
+        default="wrk",
+        help="wrk: POST /orders only, the fake pays by itself (the issue's pair); http.client "
+        "or requests: client threads send each pair's two requests themselves (the old way)",
+    )
+    parser.add_argument(
+        "--pay-after", type=float, default=0.05, help="the fake pays an order this long after"
+    )
+    parser.add_argument(
+        "--senders", type=int, default=None, help="the fake's sender threads (2 x connections)"
+    )
+    parser.add_argument(
+        "--settle",
+        type=float,
+        default=1.0,
+        help="seconds at the start of each slice left out of its pairs/s (with wrk)",
     )
     parser.add_argument("--database-url", default=POSTGRES_URL)
     args = parser.parse_args()
+    by_wrk = args.client == "wrk"
+    if by_wrk:
+        require_wrk()
     OUT.mkdir(exist_ok=True)
     plan = prepare(args.database_url)
-    fake_env = {**os.environ, **SETTINGS}
+    fake_command = [
+        sys.executable,
+        "-m",
+        "wx_client.fake",
+        "--port",
+        str(FAKE_PORT),
+        "--notify-url",
+        SETTINGS["WECHAT_PAY_NOTIFY_URL"],
+    ]
+    # twice the connections: a notification waits in gunicorn's queue as long as an order, so
+    # as many are in flight as orders are; a sender is never what holds a notification back
+    senders = args.senders or 2 * args.connections
+    if by_wrk:
+        fake_command += ["--pay-after", str(args.pay_after), "--pay-senders", str(senders)]
     fake = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "wx_client.fake",
-            "--port",
-            str(FAKE_PORT),
-            "--notify-url",
-            SETTINGS["WECHAT_PAY_NOTIFY_URL"],
-        ],
+        fake_command,
         cwd=ROOT,
-        env=fake_env,
-        stdout=(OUT / "fake-orders.log").open("w"),
+        env={**os.environ, **SETTINGS},
+        stdout=(OUT / f"fake-orders{RUN}.log").open("w"),
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
     env = {**SETTINGS, "DATABASE_URL": args.database_url}
+    fake_base = f"http://127.0.0.1:{FAKE_PORT}"
     try:
-        app = start_gunicorn("miniapp_api:create_app()", APP_PORT, env, OUT / "gunicorn-orders.log")
+        app = start_gunicorn(
+            "miniapp_api:create_app()", APP_PORT, env, OUT / f"gunicorn-orders{RUN}.log"
+        )
         try:
-            bare = start_gunicorn("bare_app:create_app()", BARE_PORT, {}, OUT / "gunicorn-bare.log")
+            bare = start_gunicorn(
+                "bare_app:create_app()", BARE_PORT, {}, OUT / f"gunicorn-bare-orders{RUN}.log"
+            )
             try:
                 url = f"http://127.0.0.1:{BARE_PORT}/items"
-                load = Load(
-                    plan,
-                    f"http://127.0.0.1:{APP_PORT}",
-                    f"http://127.0.0.1:{FAKE_PORT}",
-                    args.client,
+                base = f"http://127.0.0.1:{APP_PORT}"
+                load = Load(plan, base, fake_base, "http.client" if by_wrk else args.client)
+                meter = CpuMeter(
+                    app.pid, fake.pid, args.database_url, "wrk" if by_wrk else args.client
                 )
-                meter = CpuMeter(app.pid, fake.pid, args.database_url)
+                orders = WrkOrders(plan, base, fake_base, args.settle) if by_wrk else None
+                if orders is not None:
+                    # untimed, as before: 32 buyers at once for the SKU with 10 units left
+                    load.race(args.connections, pay=False)
+                    orders.payments.drained()
                 # The machine is shared: the two cases take turns in slices, so that someone
                 # else's burst of work falls on both alike; each figure is its median slice.
                 seconds = max(1, round(args.duration / args.rounds))
-                bare_slices, pair_slices = [], []
+                bare_slices, pair_slices, order_slices = [], [], []
                 bare_cpu = {"gunicorn": 0.0, "wrk": 0.0, "requests": 0}
                 for round_ in range(args.rounds):
                     gunicorn_before, wrk_before = cpu_seconds(process_tree(bare.pid)), os.times()
@@ -482,15 +678,27 @@ def main() -> None:
                     )
                     bare_cpu["requests"] += figures["count"]
                     bare_slices.append(figures["rps"])
-                    pair_slices.append(
-                        load.run(args.connections, seconds, hot=round_ == 0, meter=meter)
-                    )
+                    if orders is not None:
+                        sliced = orders.run(seconds, args.connections, meter)
+                        pair_slices.append(sliced["pairs"])
+                        order_slices.append(sliced["orders"])
+                        extra = (
+                            f" (orders {sliced['orders']:.1f}/s; {sliced['made']} pairs, the "
+                            f"last paid {sliced['drain']:.2f} s after wrk stopped)"
+                        )
+                    else:
+                        pair_slices.append(
+                            load.run(args.connections, seconds, hot=round_ == 0, meter=meter)
+                        )
+                        extra = ""
                     print(
                         f"  round {round_ + 1}: bare {bare_slices[-1]:.0f}/s, "
-                        f"pairs {pair_slices[-1]:.1f}/s",
+                        f"pairs {pair_slices[-1]:.1f}/s{extra}",
                         flush=True,
                     )
                 bare_rps, pairs = statistics.median(bare_slices), statistics.median(pair_slices)
+                paid = orders.payments.counts() if orders is not None else None
+                meter.close()
             finally:
                 stop(bare)
         finally:
@@ -499,30 +707,60 @@ def main() -> None:
     finally:
         stop(fake)
     ratio = pairs / bare_rps
+    if orders is not None:
+        driven = (
+            f"wrk sends POST /orders only and the fake pays each order {args.pay_after} s after "
+            f"it opened it ({senders} sender threads); pairs/s from {args.settle:g} s into each "
+            "slice to its end"
+        )
+        legs = (
+            "mean ms: POST /orders (wrk) {:.0f}, the fake's notification round trip {:.0f}, "
+            "its senders late by {:.0f} on average".format(
+                1000 * orders.latency["seconds"] / max(1, orders.latency["count"]),
+                1000 * paid["seconds_sending"] / max(1, paid["delivered"] + paid["failed"]),
+                1000 * paid["seconds_late"] / max(1, paid["delivered"] + paid["failed"]),
+            )
+        )
+        failures = (
+            f"failures: hot SKU race {load.failures or 'none'} (409 out_of_stock expected), "
+            f"timed load {orders.failures or 'none'}; the fake paid {paid['delivered']} of the "
+            f"{paid['scheduled']} orders it opened ({paid['failed']} failed)"
+        )
+        rates = f"| orders placed (wrk's 2xx answers) | {statistics.median(order_slices):.1f} | | |"
+    else:
+        driven = f"the pairs' client threads send both requests with {args.client}"
+        legs = "mean ms per leg: POST /orders {:.0f}, the fake's notification round trip {:.0f}"
+        legs = legs.format(
+            *(
+                1000 * load.seconds[leg] / max(1, load.seconds["count"])
+                for leg in ("place", "notify")
+            )
+        )
+        failures = (
+            f"failed pairs: {load.failures or 'none'} "
+            "(409 out_of_stock expected on the hot SKU only)"
+        )
+        rates = None
     lines = [
         f"PostgreSQL, {args.duration} s per case in {args.rounds} interleaved slices (median "
         f"slice), {args.connections} connections, gunicorn "
-        f"{' '.join(procfile_settings())}; the pairs' client threads send with {args.client}",
+        f"{' '.join(procfile_settings())}; {driven}",
         "| case | per second | ratio | target |",
         "| --- | ---: | ---: | --- |",
         f"| bare Flask, fixed 20 items (requests) | {bare_rps:.0f} | | |",
         f"| order + notification (pairs) | {pairs:.1f} | {ratio:.3f}× bare | "
         f"{'ok' if ratio >= 0.04 else 'MISSED (≥0.04× bare)'} |",
+        *([rates] if rates else []),
         "",
-        f"failed pairs: {load.failures or 'none'} (409 out_of_stock expected on the hot SKU only)",
-        "mean ms per leg: POST /orders {:.0f}, the fake's notification round trip {:.0f}".format(
-            *(
-                1000 * load.seconds[leg] / max(1, load.seconds["count"])
-                for leg in ("place", "notify")
-            )
-        ),
+        failures,
+        legs,
         *meter.lines(bare_cpu),
         "load average at the end: " + " ".join(f"{x:.2f}" for x in os.getloadavg()),
         *checks,
     ]
     text = "\n".join(lines)
     print("\n" + text)
-    (OUT / "orders-latest.md").write_text(text + "\n")
+    (OUT / f"orders-latest{RUN}.md").write_text(text + "\n")
 
 
 if __name__ == "__main__":

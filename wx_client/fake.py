@@ -1,10 +1,12 @@
 """The fake WeChat (API.md, "The fake WeChat"): WeChat's own paths, answered the way WeChat
 answers them, over real HTTP, for the demo and the tests. Nothing here reaches the internet.
 
-    python -m wx_client.fake --port 5001 --notify-url URL
+    python -m wx_client.fake --port 5001 --notify-url URL [--pay-after SECONDS]
 
 It reads the same WECHAT_* settings as the service, so wechatpy talks to it exactly as to
-WeChat. Control paths under ``/__fake__/`` hand out codes and switch faults on and off. Each
+WeChat. Control paths under ``/__fake__/`` hand out codes, switch faults on and off and send
+payment notifications; with `--pay-after` the fake pays every order it opens by itself, that
+many seconds after its unified order, as WeChat notifies once the payer has paid. Each
 part of WeChat is a blueprint over one shared `FakeState`; WeChat Pay's is in fake_pay.py.
 It serves HTTP/1.1 with keep-alive, as WeChat does (fake_server.py).
 """
@@ -46,6 +48,13 @@ class FakeState:
     pay_orders: dict[str, dict[str, Any]] = field(default_factory=dict)
     refunds: dict[str, dict[str, Any]] = field(default_factory=dict)
     calls: dict[str, int] = field(default_factory=dict)
+    # WeChat after the payer pays: None (the default), only the control path sends
+    # notifications; a number of seconds, every order the unified order opens is paid by
+    # itself that long after (fake_pay.Payer, `pay_senders` threads sending, started when
+    # first needed)
+    pay_after: float | None = None
+    pay_senders: int = 4
+    payer: Any = None
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def new_token(self) -> str:
@@ -241,7 +250,9 @@ class FakeWeChat:
         self._server: KeepAliveServer | None = None
 
     @classmethod
-    def from_environment(cls, notify_url: str = "") -> FakeWeChat:
+    def from_environment(
+        cls, notify_url: str = "", pay_after: float | None = None, pay_senders: int = 4
+    ) -> FakeWeChat:
         env = os.environ.get
         return cls(
             FakeState(
@@ -250,6 +261,8 @@ class FakeWeChat:
                 mch_id=env("WECHAT_MCH_ID", "1900000109"),
                 pay_key=env("WECHAT_PAY_API_KEY", "demo-pay-key-0123456789abcdefghi"),
                 notify_url=notify_url or env("WECHAT_PAY_NOTIFY_URL", ""),
+                pay_after=pay_after,
+                pay_senders=pay_senders,
             )
         )
 
@@ -265,6 +278,10 @@ class FakeWeChat:
             self._server.shutdown()
             self._server.server_close()
             self._server = None
+        with self.state.lock:
+            payer, self.state.payer = self.state.payer, None
+        if payer is not None:
+            payer.stop()
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -272,10 +289,33 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=5001)
     parser.add_argument("--notify-url", default="", help="where payment notifications go")
+    parser.add_argument(
+        "--pay-after",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="pay every order the unified order opens by itself, this long after it: the "
+        "signed SUCCESS notification goes to the notify URL as from the control path "
+        "(default: never; only POST /__fake__/pay/{out_trade_no}/notify sends one)",
+    )
+    parser.add_argument(
+        "--pay-senders",
+        type=int,
+        default=4,
+        metavar="N",
+        help="threads sending those notifications (default 4)",
+    )
     args = parser.parse_args(argv)
-    fake = FakeWeChat.from_environment(args.notify_url)
+    if args.pay_after is not None and args.pay_after < 0:
+        parser.error("--pay-after is a number of seconds, 0 or more")
+    if args.pay_senders < 1:
+        parser.error("--pay-senders is at least 1")
+    fake = FakeWeChat.from_environment(args.notify_url, args.pay_after, args.pay_senders)
     server = make_keep_alive_server(args.host, args.port, fake.app)
-    print(f"fake WeChat on http://{args.host}:{args.port}/ (appid {fake.state.appid})")
+    paying = f", paying every order {args.pay_after} s after it opens" if args.pay_after else ""
+    if args.pay_after == 0:
+        paying = ", paying every order as soon as it opens"
+    print(f"fake WeChat on http://{args.host}:{args.port}/ (appid {fake.state.appid}{paying})")
     server.serve_forever()
 
 

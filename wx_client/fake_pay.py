@@ -1,6 +1,9 @@
 """The fake WeChat's pay part (API.md, "The fake WeChat"): WeChat Pay v2's XML paths, signed
 MD5 with the pay key as WeChat signs them, and the control path that sends a payment
-notification to the service.
+notification to the service. With `pay_after` set (`--pay-after SECONDS`), the fake also does
+what WeChat does once the payer has paid: it sends the SUCCESS notification of every order it
+opened by itself, that many seconds after the unified order (`Payer`), and counts the answers
+(`GET /__fake__/pay/delivered`).
 
 Faults (`POST /__fake__/faults`): "busy" answers SYSTEMERROR (retry later), "timeout" keeps the
 caller waiting past its timeout, "fail" refuses the request with the endpoint's business error
@@ -9,7 +12,11 @@ caller waiting past its timeout, "fail" refuses the request with the endpoint's 
 
 from __future__ import annotations
 
+import heapq
+import itertools
+import queue
 import secrets
+import threading
 import time
 from datetime import datetime
 from typing import Any
@@ -114,6 +121,7 @@ def unifiedorder():
     if not 0 < total_fee <= MAX_TOTAL_FEE:
         return _business_fail(fake, "PARAM_ERROR", "total_fee 参数错误")
     out_trade_no = data["out_trade_no"]
+    paid_later = False
     with fake.lock:
         order = fake.pay_orders.get(out_trade_no)
         if order is not None:
@@ -136,6 +144,9 @@ def unifiedorder():
                 "time_end": None,
             }
             fake.pay_orders[out_trade_no] = order
+            paid_later = fake.pay_after is not None
+    if paid_later:  # once per prepaid order: opened again, it is not paid twice
+        payer_of(fake).schedule(out_trade_no, fake.pay_after)  # type: ignore[arg-type]
     return _ok(fake, {"trade_type": "JSAPI", "prepay_id": order["prepay_id"]})
 
 
@@ -246,15 +257,38 @@ def refundquery():
 def send_notification(out_trade_no: str):
     """Send a signed payment notification for a prepaid order to the notify URL (the one set
     on the fake, else the unified order's); answers what the service said."""
-    fake = state()
     body = request.get_json(force=True, silent=True) or {}
     result = body.get("result", "SUCCESS")
     if result not in ("SUCCESS", "FAIL"):
         return jsonify({"error": "result is SUCCESS or FAIL"}), 400
+    sent = notify_payment(state(), out_trade_no, result)
+    if sent is None:
+        return jsonify({"error": f"no prepaid order {out_trade_no}"}), 404
+    return jsonify(sent)
+
+
+@pay_control.get("/delivered")
+def delivered():
+    """What the payer (`pay_after`) has done so far: notifications scheduled, answered SUCCESS
+    by the service, failed (not sent, or answered otherwise), pending (not answered yet), and
+    the seconds the senders spent sending them and started late (after their due time), in
+    all."""
+    fake = state()
+    payer = fake.payer
+    counts = payer.counts() if payer is not None else Payer.no_counts()
+    return jsonify({"pay_after": fake.pay_after, "senders": fake.pay_senders} | counts)
+
+
+def notify_payment(fake: FakeState, out_trade_no: str, result: str) -> dict[str, Any] | None:
+    """Mark the prepaid order paid (SUCCESS: its transaction id drawn the first time, the same
+    one every time after) or not (FAIL), send the signed notification to the notify URL (the
+    fake's, else the unified order's) and return `{delivered, status, body}`: what the service
+    answered. None when there is no such prepaid order. The control path and the payer
+    (`pay_after`) both send through here."""
     with fake.lock:
         order = fake.pay_orders.get(out_trade_no)
         if order is None:
-            return jsonify({"error": f"no prepaid order {out_trade_no}"}), 404
+            return None
         notice: dict[str, Any] = {
             "appid": fake.appid,
             "mch_id": fake.mch_id,
@@ -293,7 +327,90 @@ def send_notification(out_trade_no: str):
             timeout=10,
         )
     except requests.RequestException as exc:
-        return jsonify({"delivered": False, "status": None, "body": type(exc).__name__})
+        return {"delivered": False, "status": None, "body": type(exc).__name__}
     # the service answers XML in UTF-8 (no charset named: requests would guess it each time)
     body = answer.content.decode("utf-8", "replace")
-    return jsonify({"delivered": True, "status": answer.status_code, "body": body})
+    return {"delivered": True, "status": answer.status_code, "body": body}
+
+
+class Payer:
+    """WeChat after the payer pays: every order the unified order opens is paid by itself,
+    `pay_after` seconds later, by a SUCCESS notification from `notify_payment` (the control
+    path's). One timer thread hands the orders out in order of due time to `senders` sender
+    threads. A delivery is tried once: one that fails (not sent, or not answered SUCCESS) is
+    counted, never sent again. Started by the first order it is given; `stop` ends it."""
+
+    COUNTS = ("scheduled", "delivered", "failed", "pending")
+
+    def __init__(self, fake: FakeState, senders: int) -> None:
+        self.fake = fake
+        self._due: list[tuple[float, int, str]] = []
+        self._order = itertools.count()
+        self._timer = threading.Condition()
+        self._ready: queue.SimpleQueue[tuple[float, str] | None] = queue.SimpleQueue()
+        self._counts: dict[str, float] = self.no_counts()
+        self._stopped = False
+        self._threads = [threading.Thread(target=self._hand_out, daemon=True)] + [
+            threading.Thread(target=self._send, daemon=True) for _ in range(max(1, senders))
+        ]
+        for thread in self._threads:
+            thread.start()
+
+    def schedule(self, out_trade_no: str, delay: float) -> None:
+        with self._timer:
+            heapq.heappush(self._due, (time.monotonic() + delay, next(self._order), out_trade_no))
+            self._counts["scheduled"] += 1
+            self._counts["pending"] += 1
+            self._timer.notify()
+
+    @classmethod
+    def no_counts(cls) -> dict[str, float]:
+        return dict.fromkeys(cls.COUNTS, 0) | {"seconds_sending": 0.0, "seconds_late": 0.0}
+
+    def counts(self) -> dict[str, float]:
+        with self._timer:
+            return dict(self._counts)
+
+    def stop(self) -> None:
+        with self._timer:
+            self._stopped = True
+            self._timer.notify()
+        for _ in self._threads[1:]:
+            self._ready.put(None)
+        for thread in self._threads:
+            thread.join(timeout=15)
+
+    def _hand_out(self) -> None:
+        with self._timer:
+            while not self._stopped:
+                wait = self._due[0][0] - time.monotonic() if self._due else None
+                if wait is not None and wait <= 0:
+                    due, _, out_trade_no = heapq.heappop(self._due)
+                    self._ready.put((due, out_trade_no))
+                else:
+                    self._timer.wait(wait)
+
+    def _send(self) -> None:
+        while (item := self._ready.get()) is not None:
+            due, out_trade_no = item
+            started = time.monotonic()
+            try:
+                sent = notify_payment(self.fake, out_trade_no, "SUCCESS")
+            except Exception:  # counted as failed; the sender goes on with the next one
+                sent = None
+            answer = parse_xml(sent["body"]) if sent and sent["status"] == 200 else None
+            outcome = "delivered" if (answer or {}).get("return_code") == "SUCCESS" else "failed"
+            finished = time.monotonic()
+            with self._timer:
+                self._counts[outcome] += 1
+                self._counts["pending"] -= 1
+                self._counts["seconds_sending"] += finished - started
+                self._counts["seconds_late"] += max(0.0, started - due)
+
+
+def payer_of(fake: FakeState) -> Payer:
+    """The fake's payer, started the first time it is needed."""
+    with fake.lock:
+        if fake.payer is None:
+            fake.payer = Payer(fake, fake.pay_senders)
+        return fake.payer
