@@ -11,6 +11,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -40,6 +41,20 @@ def fake_wechat_settings(app_port: int, fake_port: int) -> dict[str, str]:
         "WECHAT_PAY_API_BASE": fake,
         "WECHAT_PAY_NOTIFY_URL": f"http://127.0.0.1:{app_port}/api/v1/pay/wechat/notify",
     }
+
+
+def fake_wechat_command(settings: dict[str, str], fake_port: int) -> list[str]:
+    """The command that starts a benchmark's fake WeChat on `fake_port`, sending payment
+    notifications to the notify URL of `settings` (fake_wechat_settings)."""
+    return [
+        sys.executable,
+        "-m",
+        "wx_client.fake",
+        "--port",
+        str(fake_port),
+        "--notify-url",
+        settings["WECHAT_PAY_NOTIFY_URL"],
+    ]
 
 
 def complete_and_verify(

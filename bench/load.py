@@ -46,7 +46,7 @@ sys.path.insert(0, str(BENCH))
 sys.path.insert(0, str(ROOT))
 
 from browse import procfile_settings, start_gunicorn, stop  # noqa: E402
-from databases import PRODUCTION_SETTINGS, fake_wechat_settings  # noqa: E402
+from databases import PRODUCTION_SETTINGS, fake_wechat_command, fake_wechat_settings  # noqa: E402
 from load_data import FACE_VALUE, prepare, settle_and_check  # noqa: E402
 
 POSTGRES_URL = os.environ.get(
@@ -335,15 +335,7 @@ def main() -> None:
     OUT.mkdir(exist_ok=True)
     plan = prepare(args.database_url, SETTINGS)
     fake = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "wx_client.fake",
-            "--port",
-            str(FAKE_PORT),
-            "--notify-url",
-            SETTINGS["WECHAT_PAY_NOTIFY_URL"],
-        ],
+        fake_wechat_command(SETTINGS, FAKE_PORT),
         cwd=ROOT,
         env={**os.environ, **SETTINGS},
         stdout=(OUT / "fake-load.log").open("w"),

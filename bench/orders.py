@@ -70,6 +70,7 @@ from browse import procfile_settings, start_gunicorn, stop, wrk  # noqa: E402
 from databases import (  # noqa: E402
     PRODUCTION_SETTINGS,
     complete_and_verify,
+    fake_wechat_command,
     fake_wechat_settings,
     require_wrk,
 )
@@ -616,15 +617,7 @@ def main() -> None:
         require_wrk()
     OUT.mkdir(exist_ok=True)
     plan = prepare(args.database_url)
-    fake_command = [
-        sys.executable,
-        "-m",
-        "wx_client.fake",
-        "--port",
-        str(FAKE_PORT),
-        "--notify-url",
-        SETTINGS["WECHAT_PAY_NOTIFY_URL"],
-    ]
+    fake_command = fake_wechat_command(SETTINGS, FAKE_PORT)
     # twice the connections: a notification waits in gunicorn's queue as long as an order, so
     # as many are in flight as orders are; a sender is never what holds a notification back
     senders = args.senders or 2 * args.connections
