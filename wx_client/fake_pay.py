@@ -396,9 +396,9 @@ class Payer:
             started = time.monotonic()
             try:
                 sent = notify_payment(self.fake, out_trade_no, "SUCCESS")
-            except Exception:  # counted as failed; the sender goes on with the next one
-                sent = None
-            answer = parse_xml(sent["body"]) if sent and sent["status"] == 200 else None
+                answer = parse_xml(sent["body"]) if sent and sent["status"] == 200 else None
+            except Exception:  # counted as failed (an answer that is no XML too); go on
+                answer = None
             outcome = "delivered" if (answer or {}).get("return_code") == "SUCCESS" else "failed"
             finished = time.monotonic()
             with self._timer:

@@ -144,11 +144,13 @@ def test_an_order_opened_twice_is_paid_once(paying):
     assert counts["scheduled"] == 1 and counts["pending"] == 1
 
 
-@pytest.mark.parametrize("where", ["closed port", "no such path"])
+@pytest.mark.parametrize("where", ["closed port", "no such path", "an answer that is no XML"])
 def test_a_failed_delivery_is_counted_and_not_sent_again(client, paying, service, where):
-    paying.state.notify_url = (
-        "http://127.0.0.1:9" + NOTIFY if where == "closed port" else service["base"] + "/nowhere"
-    )
+    paying.state.notify_url = {
+        "closed port": "http://127.0.0.1:9" + NOTIFY,
+        "no such path": service["base"] + "/nowhere",
+        "an answer that is no XML": service["base"] + "/healthz",
+    }[where]
     no = placed(client, make_buyer(), make_sku().id)["order"]["order_no"]
     counts = _drained(paying, scheduled=1)
     assert (counts["delivered"], counts["failed"], counts["pending"]) == (0, 1, 0)
