@@ -120,8 +120,10 @@ def prepare(database_url: str, products: int, regenerate: bool) -> tuple[str, in
         try:
             count = db.session.query(Product).count()
         except Exception:
-            db.session.rollback()
             count = 0
+        # end the count's transaction: a migration that creates or drops an index
+        # CONCURRENTLY waits for every transaction that has read the table
+        db.session.rollback()
         if regenerate or count < products:
             reset_schema(app)
             print("generated:", generate(app, products, 3), flush=True)
