@@ -179,11 +179,11 @@ def test_notifications_go_out_in_order_of_due_time(monkeypatch):
         payer.schedule("first", 0.0)
         payer.schedule("middle", 0.5)
         assert done.wait(15)
-        assert sent == ["first", "middle", "late"]
-        counts = payer.counts()
-        assert [counts[k] for k in Payer.COUNTS] == [3, 3, 0, 0]
     finally:
-        payer.stop()
+        payer.stop()  # the sender counts what it was sending, then stops
+    assert sent == ["first", "middle", "late"]
+    counts = payer.counts()
+    assert [counts[k] for k in Payer.COUNTS] == [3, 3, 0, 0]
 
 
 def test_the_command_line_sets_the_payer(monkeypatch):
