@@ -44,7 +44,7 @@ def main() -> None:
     parser.add_argument("--database-url", default=POSTGRES_URL)
     parser.add_argument("--dump", help="also write the cProfile stats to this file")
     parser.add_argument(
-        "--exec-pairs",
+        "--callgrind-pairs",
         type=int,
         metavar="N",
         help="only run N pairs and stop, POST /orders then the notifications, each loop under "
@@ -155,14 +155,14 @@ def run(args, plan: dict) -> None:
     for n in range(30):  # warm up: imports, compiled statement caches, the pool
         notify(notification(place(n)))
 
-    if args.exec_pairs:
+    if args.callgrind_pairs:
         # sys.call_tracing runs each loop through a C function nothing else here calls, for
         # callgrind's --toggle-collect (exec would also count every module imported)
         placed: list[dict] = []
-        sys.call_tracing(lambda: placed.extend(place(n) for n in range(args.exec_pairs)), ())
+        sys.call_tracing(lambda: placed.extend(place(n) for n in range(args.callgrind_pairs)), ())
         bodies = [notification(order) for order in placed]
         sys.call_tracing(lambda: [notify(body) for body in bodies], ())
-        print(f"ran {args.exec_pairs} pairs under sys.call_tracing")
+        print(f"ran {args.callgrind_pairs} pairs under sys.call_tracing")
         return
 
     statements.clear()

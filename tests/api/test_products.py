@@ -379,12 +379,12 @@ def test_a_countys_page_is_read_in_order_from_an_index_led_by_the_county(
     (statement, parameters), *_ = [s for s in statements if "FROM products" in s[0]]
     with db.engine.connect() as connection:
         if connection.dialect.name == "postgresql":
-            connection.exec_driver_sql("SET enable_seqscan = off")
-            connection.exec_driver_sql("SET enable_sort = off")
+            # LOCAL: the settings end with this transaction, never reaching a pooled connection
+            connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
+            connection.exec_driver_sql("SET LOCAL enable_sort = off")
             plan = "\n".join(
                 row[0] for row in connection.exec_driver_sql("EXPLAIN " + statement, parameters)
             )
-            connection.exec_driver_sql("RESET ALL")
             assert "ix_products_county_" in plan and "Sort" not in plan, plan
         else:
             plan = "\n".join(
